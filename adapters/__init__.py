@@ -1,0 +1,1 @@
+"""Clients for the external systems the portal talks to, one small client each."""

@@ -1,0 +1,100 @@
+"""Valinta: the resident-facing freedom-of-choice portal."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from portal.config import REPO_ROOT, check_production, configs
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Build the app. `config` is an environment name, or a dict of overrides on the test config."""
+    app = Flask(
+        __name__,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+        instance_path=str(REPO_ROOT / "instance"),
+    )
+    load_config(app, config)
+    init_database(app)
+    init_sessions(app)
+    init_security(app)
+    init_auth(app)
+    init_i18n(app)  # after the user is loaded: a logged-in person's stored language counts
+    init_templates(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, config: str | dict | None) -> None:
+    if isinstance(config, dict):
+        app.config.from_object(configs["test"])
+        app.config.update(config)
+    else:
+        name = config or os.environ.get("VALINTA_ENV", "development")
+        app.config.from_object(configs[name])
+    if app.config["ENV_NAME"] == "production":
+        check_production(app.config)
+
+
+def init_database(app: Flask) -> None:
+    from portal.database import init_database as init
+
+    init(app)
+
+
+def init_sessions(app: Flask) -> None:
+    from portal.sessions import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface()
+
+
+def init_i18n(app: Flask) -> None:
+    from portal.i18n import init_i18n as init
+
+    init(app)
+
+
+def init_security(app: Flask) -> None:
+    from portal.extensions import csrf
+    from portal.security import init_security_headers
+
+    csrf.init_app(app)
+    init_security_headers(app)
+
+
+def init_auth(app: Flask) -> None:
+    from portal.auth.context import init_current_user
+    from portal.auth.providers import init_providers
+
+    init_providers(app)
+    init_current_user(app)
+
+
+def init_templates(app: Flask) -> None:
+    from portal.templating import init_templating
+
+    init_templating(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal import admin, auth, main, ops
+
+    for package in (ops, main, auth, admin):
+        app.register_blueprint(package.bp)
+
+
+def register_errors(app: Flask) -> None:
+    from portal.errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.commands import init_commands
+
+    init_commands(app)

@@ -1,0 +1,120 @@
+"""Login, the identity provider's callback, and logout."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from adapters.oidc import OidcError
+from portal.auth import bp
+from portal.auth.providers import provider
+from portal.auth.services import (
+    ClaimsRejected,
+    CurrentUser,
+    record_event,
+    remember_language,
+    resident_from_claims,
+    rollback,
+    staff_from_claims,
+)
+from portal.htmx import render_page
+from portal.security import is_safe_redirect
+
+
+@bp.route("/login")
+def login():
+    next_url = request.args.get("next")
+    return render_page(
+        "views/auth/login.html",
+        next_url=next_url if is_safe_redirect(next_url) else None,
+        resident_available=provider("resident") is not None,
+        staff_available=provider("staff") is not None,
+    )
+
+
+@bp.route("/login/<any(resident, staff):kind>")
+def start_login(kind: str):
+    client = provider(kind)
+    if client is None:
+        abort(404)
+    next_url = request.args.get("next")
+    session["login_next"] = next_url if is_safe_redirect(next_url) else None
+    try:
+        return client.login_redirect(url_for("auth.callback", kind=kind, _external=True), ui_locales=_ui_locale())
+    except OidcError as error:
+        return _login_failed(kind, error.kind, error.detail)
+
+
+@bp.route("/auth/callback/<any(resident, staff):kind>")
+def callback(kind: str):
+    client = provider(kind)
+    if client is None:
+        abort(404)
+    try:
+        claims, id_token = client.complete_login()
+    except OidcError as error:
+        return _login_failed(kind, error.kind, error.detail)
+    issuer = client.settings.issuer
+    try:
+        if kind == "resident":
+            person = resident_from_claims(claims, issuer)
+            user = CurrentUser("resident", person.id, person.display_name)
+            roles: list[str] = []
+            language = person.language
+        else:
+            staff, claim_roles = staff_from_claims(claims, issuer)
+            user = CurrentUser("staff", staff.id, staff.name, roles=claim_roles)
+            roles = sorted(claim_roles)
+            language = staff.language
+    except ClaimsRejected as rejected:
+        rollback()
+        return _login_failed(kind, "claims", rejected.reason)
+    next_url = session.get("login_next")
+    chosen_language = session.get("lang")
+    session.clear()
+    session.regenerate()  # a new session token at login (ASVS 7.2.4)
+    session["user_key"] = user.key
+    session["roles"] = roles
+    session["id_token"] = id_token
+    session["provider"] = kind
+    session["lang"] = chosen_language or language
+    if chosen_language and not language:
+        remember_language(user, chosen_language)
+    record_event("login", actor=user, provider=kind, acr=claims.get("acr"))
+    return redirect(next_url or url_for("main.home"))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    kind = session.get("provider")
+    id_token = session.get("id_token")
+    user = g.get("user")
+    language = session.get("lang")
+    if user is not None:
+        record_event("logout", actor=user)
+    # End our own session first, then the provider's (RP-initiated logout).
+    session.destroy()
+    target = url_for("auth.logged_out", lang=language, _external=True)
+    client = provider(kind) if kind else None
+    end_session = client.logout_url(id_token, target) if client else None
+    return redirect(end_session or target)
+
+
+@bp.route("/logged-out")
+def logged_out():
+    return render_page("views/auth/logged-out.html")
+
+
+def _ui_locale() -> str:
+    return {"selko": "fi"}.get(g.get("ui_language", "fi"), g.get("ui_language", "fi"))
+
+
+def _login_failed(kind: str, reason: str, detail: str):
+    # A failed login leaves nothing of the flow behind and creates no login. A person who is
+    # already logged in stays so: a forged callback link must not be a way to log someone out.
+    for key in [key for key in session if key.startswith("_state_") or key == "login_next"]:
+        session.pop(key)
+    record_event("login_failed", provider=kind, reason=reason, detail=detail)
+    current_app.logger.warning("login failed: provider=%s reason=%s detail=%s", kind, reason, detail)
+    return render_page(
+        "views/auth/login-failed.html", status=400 if reason != "unavailable" else 503, reason=reason, kind=kind
+    )

@@ -1,0 +1,98 @@
+"""`flask --app portal ...` commands: translations, demo data and server, housekeeping."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.config import REPO_ROOT
+
+translations = AppGroup("translations", help="Extract, update, compile and check the four catalogues.")
+demo = AppGroup("demo", help="Demo data and the demo identification service.")
+sessions_cli = AppGroup("sessions", help="Server-side session housekeeping.")
+
+CATALOGUES = [("fi", "messages"), ("sv", "messages"), ("en", "messages"), ("fi", "selko")]
+POT = REPO_ROOT / "translations" / "messages.pot"
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=REPO_ROOT)
+
+
+@translations.command("extract")
+def extract() -> None:
+    """Collect every wrapped string from the code and templates into messages.pot."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", str(POT), ".")
+
+
+@translations.command("update")
+def update() -> None:
+    """Merge messages.pot into the four catalogues (new strings appear untranslated)."""
+    from portal.translations import update_catalogues
+
+    extract.callback()
+    update_catalogues(POT)
+
+
+@translations.command("compile")
+def compile_() -> None:
+    """Compile the catalogues to .mo files the app reads."""
+    from portal.translations import compile_catalogues
+
+    compile_catalogues()
+
+
+@translations.command("check")
+def check() -> None:
+    """Fail on any untranslated, fuzzy or placeholder-mismatched message."""
+    from portal.translations import catalogue_problems
+
+    problems = catalogue_problems(POT)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("All four catalogues are complete.")
+
+
+@demo.command("load")
+def load_demo() -> None:
+    """Load the demo data (idempotent: running it again keeps what is there)."""
+    from portal.demo.load import load_demo_data
+
+    for line in load_demo_data():
+        click.echo(line)
+
+
+@demo.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")))
+def serve(host: str, port: int) -> None:
+    """Serve the portal together with the demo identification services."""
+    from portal.demo.idp import run_demo_providers
+
+    app = current_app._get_current_object()
+    if not app.config["DEMO_IDP"]:
+        raise click.ClickException("DEMO_IDP is off: the demo identification service is not allowed here.")
+    with run_demo_providers(app.config["DEMO_RESIDENT_IDP_PORT"], app.config["DEMO_STAFF_IDP_PORT"]) as providers:
+        click.echo(f"Demo identification: residents {providers.resident_issuer}, staff {providers.staff_issuer}")
+        click.echo(f"Valinta: http://{host}:{port}/")
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@sessions_cli.command("purge")
+def purge() -> None:
+    """Delete sessions past their idle or absolute limit."""
+    from portal.sessions import purge_expired
+
+    click.echo(f"{purge_expired(current_app)} expired sessions deleted.")
+
+
+def init_commands(app: Flask) -> None:
+    for group in (translations, demo, sessions_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,144 @@
+"""Configuration classes by environment, read from environment variables.
+
+The organiser's own decisions (areas, rules, capacity...) live in the database or in
+configuration files the organiser edits, never in code; this module only wires the
+deployment: database, secrets, identity providers.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _default_sqlite_url() -> str:
+    return f"sqlite:///{REPO_ROOT / 'instance' / 'valinta.sqlite3'}"
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    # Keyed hash for looking people up by personal identity code without storing it.
+    HETU_HASH_KEY = os.environ.get("HETU_HASH_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_sqlite_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    LANGUAGES = ("fi", "sv", "selko", "en")
+    BABEL_DEFAULT_LOCALE = "fi"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
+    BABEL_TRANSLATION_DIRECTORIES = str(REPO_ROOT / "translations")
+
+    # Sessions are stored server-side (see portal/sessions.py); the cookie holds only a random id.
+    SESSION_COOKIE_NAME = "__Host-valinta"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"  # Lax, not Strict: the identity provider redirects back to us.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "20")))
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "8")))
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
+    WTF_CSRF_SSL_STRICT = True
+
+    # Resident identification (Suomi.fi e-Identification over OpenID Connect in production).
+    RESIDENT_OIDC_ISSUER = os.environ.get("RESIDENT_OIDC_ISSUER", "")
+    RESIDENT_OIDC_CLIENT_ID = os.environ.get("RESIDENT_OIDC_CLIENT_ID", "")
+    RESIDENT_OIDC_CLIENT_SECRET = os.environ.get("RESIDENT_OIDC_CLIENT_SECRET", "")
+    RESIDENT_OIDC_SCOPE = os.environ.get("RESIDENT_OIDC_SCOPE", "openid profile")
+    # Levels of assurance accepted from the resident provider (ASVS 6.8.4: substantial or high).
+    RESIDENT_ACCEPTED_ACR = tuple(
+        os.environ.get(
+            "RESIDENT_ACCEPTED_ACR",
+            "http://ftn.ficora.fi/2017/loa2 http://ftn.ficora.fi/2017/loa3 "
+            "http://eidas.europa.eu/LoA/substantial http://eidas.europa.eu/LoA/high",
+        ).split()
+    )
+    # Staff identification: the organisation's own provider, configured separately.
+    STAFF_OIDC_ISSUER = os.environ.get("STAFF_OIDC_ISSUER", "")
+    STAFF_OIDC_CLIENT_ID = os.environ.get("STAFF_OIDC_CLIENT_ID", "")
+    STAFF_OIDC_CLIENT_SECRET = os.environ.get("STAFF_OIDC_CLIENT_SECRET", "")
+    STAFF_OIDC_SCOPE = os.environ.get("STAFF_OIDC_SCOPE", "openid profile email")
+    STAFF_ROLES_CLAIM = os.environ.get("STAFF_ROLES_CLAIM", "roles")
+    OIDC_TIMEOUT_SECONDS = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+
+    # The demo identification service (oidc-provider-mock). Never in production.
+    DEMO_IDP = _env_bool("DEMO_IDP", False)
+    # Test identities use the "temporary" individual numbers 900-999.
+    HETU_ALLOW_TEMPORARY = _env_bool("HETU_ALLOW_TEMPORARY", False)
+    PREFERRED_URL_SCHEME = "https"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+class DevelopmentConfig(Config):
+    """`make run`: embedded SQLite, the demo identification service, plain http on localhost."""
+
+    ENV_NAME = "development"
+    SESSION_COOKIE_NAME = "valinta_session"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_SSL_STRICT = False
+    DEMO_IDP = _env_bool("DEMO_IDP", True)
+    DEMO_RESIDENT_IDP_PORT = int(os.environ.get("DEMO_RESIDENT_IDP_PORT", "5001"))
+    DEMO_STAFF_IDP_PORT = int(os.environ.get("DEMO_STAFF_IDP_PORT", "5002"))
+    RESIDENT_OIDC_ISSUER = os.environ.get("RESIDENT_OIDC_ISSUER", f"http://localhost:{DEMO_RESIDENT_IDP_PORT}")
+    RESIDENT_OIDC_CLIENT_ID = os.environ.get("RESIDENT_OIDC_CLIENT_ID", "valinta-demo")
+    RESIDENT_OIDC_CLIENT_SECRET = os.environ.get("RESIDENT_OIDC_CLIENT_SECRET", "demo-secret")
+    STAFF_OIDC_ISSUER = os.environ.get("STAFF_OIDC_ISSUER", f"http://localhost:{DEMO_STAFF_IDP_PORT}")
+    STAFF_OIDC_CLIENT_ID = os.environ.get("STAFF_OIDC_CLIENT_ID", "valinta-staff-demo")
+    STAFF_OIDC_CLIENT_SECRET = os.environ.get("STAFF_OIDC_CLIENT_SECRET", "demo-secret")
+    HETU_ALLOW_TEMPORARY = True
+    HETU_HASH_KEY = os.environ.get("HETU_HASH_KEY", "dev-only-hetu-key")
+    PREFERRED_URL_SCHEME = "http"
+
+
+class TestConfig(DevelopmentConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"  # every test app names its own database
+    HETU_HASH_KEY = "test-hetu-key"
+    SECRET_KEY = "test-secret-key"
+
+
+configs = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The app must not start with this configuration; the message says why."""
+
+
+def check_production(config: dict) -> None:
+    """Refuse unsafe production settings loudly, before serving a single request."""
+    problems = []
+    if config.get("DEMO_IDP"):
+        problems.append("DEMO_IDP is on: the demo identification service lets anyone log in as anyone.")
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY is missing, the default, or shorter than 32 characters.")
+    if not config.get("HETU_HASH_KEY") or len(config["HETU_HASH_KEY"]) < 32:
+        problems.append("HETU_HASH_KEY is missing or shorter than 32 characters.")
+    if config.get("HETU_ALLOW_TEMPORARY"):
+        problems.append("HETU_ALLOW_TEMPORARY is on: test identity codes must not be accepted in production.")
+    for who in ("RESIDENT", "STAFF"):
+        if not config.get(f"{who}_OIDC_ISSUER", "").startswith("https://"):
+            problems.append(f"{who}_OIDC_ISSUER must be an https:// issuer URL.")
+        if not config.get(f"{who}_OIDC_CLIENT_ID"):
+            problems.append(f"{who}_OIDC_CLIENT_ID is missing.")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE must be on in production.")
+    if problems:
+        raise ConfigurationError("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))

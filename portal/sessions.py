@@ -1,0 +1,138 @@
+"""A Flask session interface that keeps session data in the database.
+
+Why not Flask's signed-cookie session: logout must end the session on the server, idle and
+absolute timeouts must hold whatever the browser sends back, and several workers on several
+hosts must share sessions without sticky load balancing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
+from datetime import datetime
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete, update
+from werkzeug.datastructures import CallbackDict
+
+from portal.extensions import db
+from portal.models import WebSession
+from portal.models._types import utcnow
+
+TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most this often
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial: dict | None = None, token: str | None = None, last_seen: datetime | None = None):
+        def on_update(_: CallbackDict) -> None:
+            self.modified = True
+
+        super().__init__(initial or {}, on_update)
+        # Plain values, not the ORM row: the row's database session may be gone by save time.
+        self.token = token
+        self.last_seen = last_seen
+        self.modified = False
+        self.expired = False
+        self._rotate = False
+        self._destroy = False
+
+    def regenerate(self) -> None:
+        """Give the session a new token, keeping its data: call on login (ASVS 7.2.4)."""
+        self._rotate = True
+        self.modified = True
+
+    def destroy(self) -> None:
+        """End the session on the server and in the browser."""
+        self.clear()
+        self._destroy = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    serializer = json
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token or len(token) > 128:
+            return ServerSession()
+        row = db.session.get(WebSession, _digest(token))
+        if row is None:
+            return ServerSession()
+        now = utcnow()
+        idle = app.config["SESSION_IDLE_TIMEOUT"]
+        absolute = app.config["SESSION_ABSOLUTE_LIFETIME"]
+        if now - row.last_seen_at > idle or now - row.created_at > absolute:
+            db.session.delete(row)
+            db.session.commit()
+            fresh = ServerSession()
+            fresh.expired = True
+            return fresh
+        return ServerSession(json.loads(row.data), token=token, last_seen=row.last_seen_at)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        stored = session.token is not None
+        if session._destroy or (not session and stored):
+            if stored:
+                db.session.execute(delete(WebSession).where(WebSession.id == _digest(session.token)))
+                db.session.commit()
+            response.delete_cookie(name, domain=domain, path=path)
+            return
+        if not session:
+            return
+        now = utcnow()
+        if session._rotate and stored:
+            db.session.execute(delete(WebSession).where(WebSession.id == _digest(session.token)))
+            stored = False
+        if not stored:
+            session.token = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG (ASVS 7.2.3)
+            db.session.add(WebSession(id=_digest(session.token), created_at=now, last_seen_at=now, data="{}"))
+            db.session.flush()
+            session.modified = True
+        values: dict = {}
+        if session.modified:
+            values = {"data": json.dumps(dict(session)), "user_key": session.get("user_key"), "last_seen_at": now}
+        elif session.last_seen is None or now - session.last_seen > TOUCH_EVERY:
+            values = {"last_seen_at": now}
+        else:
+            return
+        db.session.execute(update(WebSession).where(WebSession.id == _digest(session.token)).values(**values))
+        db.session.commit()
+        response.vary.add("Cookie")
+        response.set_cookie(
+            name,
+            session.token,
+            httponly=self.get_cookie_httponly(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            domain=domain,
+            path=path,
+        )
+
+
+def end_sessions_of(user_key: str) -> int:
+    """End every session of one person, e.g. when an admin removes a role."""
+    count = WebSession.query.filter_by(user_key=user_key).delete()
+    db.session.commit()
+    return count
+
+
+def purge_expired(app: Flask) -> int:
+    now = utcnow()
+    idle_cutoff = now - app.config["SESSION_IDLE_TIMEOUT"]
+    absolute_cutoff = now - app.config["SESSION_ABSOLUTE_LIFETIME"]
+    count = WebSession.query.filter(
+        (WebSession.last_seen_at < idle_cutoff) | (WebSession.created_at < absolute_cutoff)
+    ).delete(synchronize_session=False)
+    db.session.commit()
+    return count

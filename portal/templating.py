@@ -1,0 +1,42 @@
+"""Jinja setup: strict undefined, and Babel-backed filters for dates, numbers and euros."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_wtf.csrf import generate_csrf
+from jinja2 import StrictUndefined
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters.update(
+        date=_date,
+        datetime=_datetime,
+        number=lambda value, digits=None: format_decimal(
+            value, format=None if digits is None else f"#,##0.{'0' * digits}"
+        ),
+        euros=lambda value: format_currency(value, "EUR"),
+    )
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.globals["language_url"] = language_url
+
+
+def language_url(code: str) -> str:
+    """The current page in another language, keeping every other query parameter (search state)."""
+    args = {**request.args.to_dict(flat=True), "lang": code}
+    if request.endpoint and request.url_rule is not None and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("main.home", lang=code)
+
+
+def _date(value: date | datetime | None, style: str = "medium") -> str:
+    return "" if value is None else format_date(value, style)
+
+
+def _datetime(value: datetime | None, style: str = "medium") -> str:
+    return "" if value is None else format_datetime(value, style)
