@@ -18,6 +18,8 @@ from portal.config import REPO_ROOT
 TRANSLATIONS = REPO_ROOT / "translations"
 CATALOGUES = [("fi", "messages"), ("sv", "messages"), ("en", "messages"), ("fi", "selko")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+# Messages that are the same in every language (names); anything else copied verbatim is a mistake.
+SAME_IN_EVERY_LANGUAGE = {"Valinta"}
 
 
 def po_path(locale: str, domain: str) -> Path:
@@ -75,6 +77,8 @@ def catalogue_problems(pot: Path | None = None) -> list[str]:
             if not all(strings):
                 problems.append(f"{label} is untranslated")
                 continue
+            if locale != "en" and strings == ids and ids[0] not in SAME_IN_EVERY_LANGUAGE:
+                problems.append(f"{label} is still the English text")
             expected = set(PLACEHOLDER.findall(" ".join(ids)))
             for string in strings:
                 if set(PLACEHOLDER.findall(string)) != expected:

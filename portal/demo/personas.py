@@ -13,7 +13,7 @@ LOA_HIGH = "http://ftn.ficora.fi/2017/loa3"
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 
-def test_hetu(ddmmyy: str, century_sign: str, individual: int) -> str:
+def temporary_hetu(ddmmyy: str, century_sign: str, individual: int) -> str:
     """A valid identity code in the temporary range (900-999)."""
     assert 900 <= individual <= 999
     number = f"{ddmmyy}{individual:03d}"
@@ -36,7 +36,7 @@ RESIDENTS = [
         {
             "given_name": "Aino",
             "family_name": "Virtanen",
-            "urn:oid:1.2.246.21": test_hetu("150385", "-", 912),
+            "urn:oid:1.2.246.21": temporary_hetu("150385", "-", 912),
             "urn:oid:1.2.246.517.2002.2.18": "186",
             "acr": LOA_SUBSTANTIAL,
         },
@@ -48,7 +48,7 @@ RESIDENTS = [
         {
             "given_name": "Erik",
             "family_name": "Lindqvist",
-            "urn:oid:1.2.246.21": test_hetu("020771", "-", 935),
+            "urn:oid:1.2.246.21": temporary_hetu("020771", "-", 935),
             "urn:oid:1.2.246.517.2002.2.18": "638",
             "acr": LOA_HIGH,
             "locale": "sv",
@@ -61,7 +61,7 @@ RESIDENTS = [
         {
             "given_name": "Helmi",
             "family_name": "Nieminen",
-            "urn:oid:1.2.246.21": test_hetu("030442", "-", 948),
+            "urn:oid:1.2.246.21": temporary_hetu("030442", "-", 948),
             "urn:oid:1.2.246.517.2002.2.18": "106",
             "acr": LOA_SUBSTANTIAL,
         },
@@ -73,7 +73,7 @@ RESIDENTS = [
         {
             "given_name": "Sari",
             "family_name": "Nieminen",
-            "urn:oid:1.2.246.21": test_hetu("110868", "-", 956),
+            "urn:oid:1.2.246.21": temporary_hetu("110868", "-", 956),
             "urn:oid:1.2.246.517.2002.2.18": "858",
             "acr": LOA_SUBSTANTIAL,
         },
@@ -85,7 +85,7 @@ RESIDENTS = [
         {
             "given_name": "Matti",
             "family_name": "Korhonen",
-            "urn:oid:1.2.246.21": test_hetu("240990", "-", 967),
+            "urn:oid:1.2.246.21": temporary_hetu("240990", "-", 967),
             "urn:oid:1.2.246.517.2002.2.18": "091",
             "acr": LOA_SUBSTANTIAL,
         },
