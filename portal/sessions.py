@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import timedelta
-
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin

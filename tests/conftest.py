@@ -17,8 +17,8 @@ from flask import Flask
 
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")  # the demo provider speaks plain http on loopback
 
-from portal import create_app  # noqa: E402
-from portal.demo.idp import DemoProviders, run_demo_providers  # noqa: E402
+from portal import create_app
+from portal.demo.idp import DemoProviders, run_demo_providers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]

@@ -1,0 +1,65 @@
+"""A live portal on loopback and the system Chromium (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import BACKENDS, _migrated, empty_tables, make_app
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        # Running as root in CI needs --no-sandbox; the rest keep Chromium off the (closed) network.
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request: pytest.FixtureRequest, demo_providers, migrated_urls) -> Iterator[LiveServer]:
+    """The portal served over real HTTP, once per database backend."""
+    backend = request.param
+    if backend not in migrated_urls:
+        raw = request.getfixturevalue("postgres_url" if backend == "postgresql" else "sqlite_url")
+        migrated_urls[backend] = _migrated(raw)
+    app = make_app(migrated_urls[backend], demo_providers)
+    empty_tables(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    server.shutdown()
+    empty_tables(app)
+
+
+@pytest.fixture
+def csp_violations(page) -> list[str]:
+    """Console errors about the Content Security Policy, collected while the test runs."""
+    seen: list[str] = []
+    page.on("console", lambda message: seen.append(message.text) if "Content Security Policy" in message.text else None)
+    return seen
