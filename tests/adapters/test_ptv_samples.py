@@ -32,14 +32,19 @@ def assert_is_point_of(lat: float, lon: float, northing: float, easting: float) 
     assert east == pytest.approx(easting, abs=1.0)
 
 
-@pytest.mark.parametrize(
-    "relative",
-    sorted(
-        str(p.relative_to(p.parents[1]))
-        for folder in ("smbackend", "kunta-api-server")
-        for p in (Path(__file__).resolve().parents[2].parent / "shared" / "ptv" / folder).glob("*.json")
-    ),
+# The real response samples (v11 pages and v9 single records), as paths relative to shared/ptv.
+REAL_SAMPLES = sorted(
+    f"{folder}/{p.name}"
+    for folder in ("smbackend", "kunta-api-server")
+    for p in (Path(__file__).resolve().parents[2].parent / "shared" / "ptv" / folder).glob("*.json")
 )
+
+
+def test_all_real_samples_are_found() -> None:
+    assert len(REAL_SAMPLES) == 10
+
+
+@pytest.mark.parametrize("relative", REAL_SAMPLES)
 def test_every_real_sample_file_imports_without_rejections(ptv_samples: Path, relative: str) -> None:
     feed = read_feed(ptv_samples / relative)
     items = list(feed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,8 @@ def test_feed_arguments_are_checked(tmp_path: Path) -> None:
         read_feed(tmp_path, municipalities=["091"])
     with pytest.raises(ValueError, match="needs municipalities"):
         read_feed("https://api.example.fi/api/v11")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        read_feed("https://api.example.fi/api/v11", since=datetime(2024, 5, 1))
     with pytest.raises(ValueError, match="not one string"):
         read_feed("https://api.example.fi/api/v11", municipalities="091")
 

@@ -60,7 +60,9 @@ def test_keyboard_reaches_login_and_language_switch(page: Page, live_server):
     reached = []
     for _ in range(12):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.getAttribute('href') || document.activeElement.textContent"))
+        reached.append(
+            page.evaluate("document.activeElement.getAttribute('href') || document.activeElement.textContent")
+        )
     assert any(item and "lang=sv" in item for item in reached)
     assert any(item and item.startswith("/login") for item in reached)
 

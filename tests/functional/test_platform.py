@@ -35,7 +35,9 @@ def test_a_page_with_its_css_and_js_stays_within_the_budget(client, login_as):
     response = client.get("/")
     total = len(gzip.compress(response.data))
     page = BeautifulSoup(response.data, "html.parser")
-    assets = [link["href"] for link in page.select("link[rel=stylesheet]")] + [s["src"] for s in page.select("script[src]")]
+    assets = [link["href"] for link in page.select("link[rel=stylesheet]")] + [
+        s["src"] for s in page.select("script[src]")
+    ]
     assert len(assets) == 3
     for asset in assets:
         body = client.get(asset).data

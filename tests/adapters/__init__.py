@@ -1,0 +1,1 @@
+"""Tests of the adapters (external-system readers and clients)."""
