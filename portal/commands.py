@@ -15,6 +15,7 @@ from portal.config import REPO_ROOT
 translations = AppGroup("translations", help="Extract, update, compile and check the four catalogues.")
 demo = AppGroup("demo", help="Demo data and the demo identification service.")
 sessions_cli = AppGroup("sessions", help="Server-side session housekeeping.")
+catalogue = AppGroup("catalogue", help="The provider catalogue from PTV feeds.")
 
 CATALOGUES = [("fi", "messages"), ("sv", "messages"), ("en", "messages"), ("fi", "selko")]
 POT = REPO_ROOT / "translations" / "messages.pot"
@@ -93,6 +94,60 @@ def purge() -> None:
     click.echo(f"{purge_expired(current_app)} expired sessions deleted.")
 
 
+@catalogue.command("import")
+@click.argument("source")
+@click.option("--municipality", "municipalities", multiple=True, help="For an API URL: a municipality code to read.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]), help="For an API URL: changes since."
+)
+def import_command(source: str, municipalities: tuple[str, ...], since) -> None:
+    """Import SOURCE (a JSON file, a directory of them, or the PTV API's base URL), all or nothing."""
+    from datetime import UTC
+
+    from portal.catalogue.importer import ImportFailed, import_catalogue
+
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+
+    def progress(count: int) -> None:
+        click.echo(f"\r  {count} records read", nl=False, err=True)
+
+    try:
+        result = import_catalogue(source, municipalities=municipalities, since=since, progress=progress)
+    except ImportFailed as error:
+        click.echo("", err=True)
+        raise click.ClickException(f"Import failed, the catalogue was not changed: {error}") from None
+    click.echo("", err=True)
+    counts = result.counts
+    for kind in ("location", "service", "organisation"):
+        click.echo(
+            f"{kind + 's':>14}: {counts[kind + '_read']} read, {counts[kind + '_added']} added, "
+            f"{counts[kind + '_changed']} changed, {counts[kind + '_removed']} removed"
+        )
+    click.echo(f"{'other channels':>14}: {counts['skipped_channels']} skipped (not service locations)")
+    click.echo(f"{'rejected':>14}: {len(result.rejected)}")
+    for rejected in result.rejected:
+        click.echo(f"  - {rejected['id']} {rejected['field']}: {rejected['reason']}")
+
+
+@catalogue.command("status")
+def status_command() -> None:
+    """The catalogue's size and its last import."""
+    from portal.catalogue.importer import catalogue_status
+
+    status = catalogue_status()
+    for kind, total in status["totals"].items():
+        click.echo(f"{kind + 's':>14}: {total}")
+    last = status["last_import"]
+    if last is None:
+        click.echo("No import has run yet.")
+    else:
+        click.echo(
+            f"Last import: {last.finished_at:%Y-%m-%d %H:%M} UTC, {last.status}, {last.mode}, from {last.source}"
+        )
+        click.echo(f"  {last.message}")
+
+
 def init_commands(app: Flask) -> None:
-    for group in (translations, demo, sessions_cli):
+    for group in (translations, demo, sessions_cli, catalogue):
         app.cli.add_command(group)

@@ -111,6 +111,8 @@ class Feed:
         self._seen: dict[str, set[str]] = {kind: set() for kind in KINDS}
         self._referenced_organisations: set[str] = set()
         self._started = False
+        # The source record of the item last yielded: the importer keeps it so a page can be re-read later.
+        self.last_raw: dict | None = None
 
     def __iter__(self) -> Iterator[Item]:
         if self._started:
@@ -175,6 +177,7 @@ class Feed:
                 self._seen[parsed.kind].add(parsed.record_id)
                 self._note_references(parsed.item)
                 report.counts[parsed.kind] += 1
+                self.last_raw = raw.data
                 yield parsed.item
 
     def _note_references(self, item: Item) -> None:

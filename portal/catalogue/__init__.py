@@ -1,0 +1,1 @@
+"""The provider catalogue: imported from PTV feeds, searched and compared by residents."""

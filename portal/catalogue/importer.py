@@ -1,0 +1,220 @@
+"""Import a PTV feed into the catalogue: completely or not at all.
+
+A full import (a file, a directory, or whole municipalities from the API) makes the catalogue equal to
+the feed: new records are added, changed ones updated, missing ones removed. An incremental import
+(`since`) applies changes and removals only. Everything happens in one database transaction; a feed
+that cannot be read leaves the catalogue exactly as it was. Records are compared by a hash of their
+source JSON, so importing the same feed twice writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from adapters.ptv import FeedError, read_feed
+from adapters.ptv.model import Organisation, Service, ServiceLocation
+from portal.extensions import db
+from portal.models import CatalogueImport, CatalogueLocation, CatalogueOrganisation, CatalogueService
+from portal.models._types import utcnow
+
+BATCH = 500
+MODELS = {"location": CatalogueLocation, "service": CatalogueService, "organisation": CatalogueOrganisation}
+
+
+class ImportFailed(Exception):
+    """The feed could not be imported; the catalogue was not changed."""
+
+
+@dataclass
+class ImportResult:
+    run_id: int
+    mode: str
+    counts: Counter = field(default_factory=Counter)
+    rejected: list[dict] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(self.counts[key] for key in self.counts if key.endswith(("_added", "_changed", "_removed")))
+
+
+def _digest(raw: Any) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _location_row(item: ServiceLocation) -> dict:
+    address = item.visiting_address
+    municipality = address.municipality if address else None
+    code = municipality.code if municipality else (item.area_municipalities[0] if item.area_municipalities else None)
+    return {
+        "organisation_id": item.organisation_id,
+        "name_fi": item.names.get("fi"),
+        "name_sv": item.names.get("sv"),
+        "name_en": item.names.get("en"),
+        "street_fi": " ".join(filter(None, [address.street.get("fi"), address.street_number])) or None
+        if address
+        else None,
+        "street_sv": " ".join(filter(None, [address.street.get("sv"), address.street_number])) or None
+        if address
+        else None,
+        "postal_code": address.postal_code if address else None,
+        "post_office_fi": address.post_office.get("fi") if address else None,
+        "post_office_sv": address.post_office.get("sv") if address else None,
+        "municipality_code": code.zfill(3) if code else None,
+        "latitude": item.latitude,
+        "longitude": item.longitude,
+        "languages": " ".join(item.languages),
+        "service_ids": " ".join(item.service_ids),
+        "has_phone": bool(item.phones),
+        "has_hours": bool(item.hours),
+    }
+
+
+def _service_row(item: Service) -> dict:
+    return {
+        "name_fi": item.names.get("fi"),
+        "name_sv": item.names.get("sv"),
+        "name_en": item.names.get("en"),
+        "class_codes": " ".join(item.class_codes),
+        "vouchers_in_use": item.vouchers_in_use,
+    }
+
+
+def _organisation_row(item: Organisation) -> dict:
+    return {
+        "name_fi": item.names.get("fi"),
+        "name_sv": item.names.get("sv"),
+        "name_en": item.names.get("en"),
+        "organisation_type": item.organisation_type,
+        "business_code": item.business_code,
+    }
+
+
+def _kind_and_row(item: Any) -> tuple[str, dict]:
+    if isinstance(item, ServiceLocation):
+        return "location", _location_row(item)
+    if isinstance(item, Service):
+        return "service", _service_row(item)
+    return "organisation", _organisation_row(item)
+
+
+class _Writer:
+    """Collects rows per kind and writes them in batches inside the caller's transaction."""
+
+    def __init__(self) -> None:
+        self.inserts: dict[str, list[dict]] = {kind: [] for kind in MODELS}
+        self.updates: dict[str, list[dict]] = {kind: [] for kind in MODELS}
+
+    def add(self, kind: str, row: dict, *, new: bool) -> None:
+        target = self.inserts if new else self.updates
+        target[kind].append(row)
+        if len(target[kind]) >= BATCH:
+            self.flush(kind)
+
+    def flush(self, kind: str | None = None) -> None:
+        for name in [kind] if kind else list(MODELS):
+            if self.inserts[name]:
+                db.session.execute(insert(MODELS[name]), self.inserts[name])
+                self.inserts[name] = []
+            if self.updates[name]:
+                db.session.execute(update(MODELS[name]), self.updates[name])
+                self.updates[name] = []
+
+
+def import_catalogue(
+    source: str | Path,
+    *,
+    municipalities: Sequence[str] = (),
+    since: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    mode = "incremental" if since else "full"
+    feed = read_feed(source, municipalities=municipalities, since=since)
+    existing = {
+        kind: dict(db.session.execute(select(model.id, model.content_hash)).all()) for kind, model in MODELS.items()
+    }
+    seen: dict[str, set[str]] = {kind: set() for kind in MODELS}
+    counts: Counter = Counter()
+    writer = _Writer()
+    try:
+        for number, item in enumerate(feed, start=1):
+            kind, row = _kind_and_row(item)
+            digest = _digest(feed.last_raw)
+            seen[kind].add(item.id)
+            counts[f"{kind}_read"] += 1
+            previous = existing[kind].get(item.id)
+            if previous == digest:
+                continue
+            row.update(id=item.id, content_hash=digest, raw=json.dumps(feed.last_raw, ensure_ascii=False))
+            writer.add(kind, row, new=previous is None)
+            counts[f"{kind}_{'added' if previous is None else 'changed'}"] += 1
+            if progress and number % 1000 == 0:
+                progress(number)
+        writer.flush()
+        if mode == "full" and existing["location"] and not seen["location"]:
+            raise ImportFailed(
+                f"the feed has no service locations; refusing to empty a catalogue of {len(existing['location'])}"
+            )
+        for kind, model in MODELS.items():
+            gone = (
+                set(existing[kind]) - seen[kind]
+                if mode == "full"
+                else _removed_in_feed(feed, kind) & set(existing[kind])
+            )
+            for chunk in _chunks(sorted(gone), BATCH):
+                db.session.execute(delete(model).where(model.id.in_(chunk)))
+            counts[f"{kind}_removed"] = len(gone)
+    except (FeedError, ImportFailed) as error:
+        db.session.rollback()
+        _record_run(str(source), mode, "failed", str(error), counts, [])
+        raise ImportFailed(str(error)) from error
+    except BaseException:
+        db.session.rollback()
+        raise
+    rejected = [
+        {"id": error.record_id, "field": error.field, "reason": error.reason, "origin": getattr(error, "origin", None)}
+        for error in feed.report.rejected
+    ]
+    counts["rejected"] = len(rejected)
+    counts["skipped_channels"] = sum(feed.report.skipped_channels.values())
+    run_id = _record_run(str(source), mode, "succeeded", feed.report.summary(), counts, rejected)
+    return ImportResult(run_id=run_id, mode=mode, counts=counts, rejected=rejected)
+
+
+def _removed_in_feed(feed: Any, kind: str) -> set[str]:
+    names = {"location": ("service_location", "channel"), "service": ("service",), "organisation": ("organisation",)}
+    return {record.id for record in feed.report.removed if record.kind in names[kind]}
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _record_run(source: str, mode: str, status: str, message: str, counts: Counter, rejected: list[dict]) -> int:
+    """Write the run in the same transaction as the changes (or alone, after a rollback)."""
+    run = CatalogueImport(
+        source=source[:500],
+        mode=mode,
+        status=status,
+        message=message,
+        counts=json.dumps(dict(counts), sort_keys=True),
+        rejected=json.dumps(rejected, ensure_ascii=False),
+        finished_at=utcnow(),
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run.id
+
+
+def catalogue_status() -> dict:
+    last = db.session.scalar(select(CatalogueImport).order_by(CatalogueImport.id.desc()).limit(1))
+    totals = {kind: db.session.scalar(select(db.func.count()).select_from(model)) for kind, model in MODELS.items()}
+    return {"totals": totals, "last_import": last}
