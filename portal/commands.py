@@ -75,6 +75,8 @@ def load_demo() -> None:
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")))
 def serve(host: str, port: int) -> None:
     """Serve the portal together with the demo identification services."""
+    from werkzeug.serving import run_simple
+
     from portal.demo.idp import run_demo_providers
 
     app = current_app._get_current_object()
@@ -83,7 +85,8 @@ def serve(host: str, port: int) -> None:
     with run_demo_providers(app.config["DEMO_RESIDENT_IDP_PORT"], app.config["DEMO_STAFF_IDP_PORT"]) as providers:
         click.echo(f"Demo identification: residents {providers.resident_issuer}, staff {providers.staff_issuer}")
         click.echo(f"Valinta: http://{host}:{port}/")
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        # Flask ignores app.run() inside a CLI command, so serve with werkzeug directly.
+        run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @sessions_cli.command("purge")
