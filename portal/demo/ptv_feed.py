@@ -1922,7 +1922,7 @@ def build_demo_catalogue(today: date, seed: int = DEFAULT_SEED) -> DemoCatalogue
 
     connected: dict[str, list[Json]] = {spec.key: [] for spec in specs}
     producers: dict[str, list[str]] = {spec.key: [] for spec in specs}
-    for unit, channel in zip(UNITS, channels, strict=False):
+    for unit, channel in zip(UNITS, channels[: len(UNITS)], strict=True):
         for key in _services_of(unit):
             name = channel["serviceChannelNames"][0]["value"]
             connected[key].append(channel_connection(channel["id"], name, channel["modified"]))
@@ -1960,7 +1960,6 @@ def build_demo_catalogue(today: date, seed: int = DEFAULT_SEED) -> DemoCatalogue
                 service_voucher(spec.names["sv"], "sv", url.replace("/palveluseteli/", "/sv/servicesedel/"),
                                 "Godkända serviceproducenter"),
             ]  # fmt: skip
-            funding, charge = "PubliclyFunded", "Chargeable"
         else:
             if spec.responsible != ORGANISER:
                 organizations.append(
@@ -1976,15 +1975,13 @@ def build_demo_catalogue(today: date, seed: int = DEFAULT_SEED) -> DemoCatalogue
                 )
             )
             org_services[spec.responsible].append(organization_service(sid, name, "Producer", "SelfProducedServices"))
-            funding, charge = "PubliclyFunded", "Chargeable"
-        languages = ("fi", "sv")
         services.append(
             service_record(
                 service_id=sid,
                 general_description_id=stable_id(seed, spec.general_description),
                 names=spec.names,
-                funding_type=funding,
-                charge_type=charge,
+                funding_type="PubliclyFunded",  # in the pilot every approved service is paid by the organiser
+                charge_type="Chargeable",  # the statutory client fee, which the organiser collects
                 areas=all_areas,
                 summary=spec.summary,
                 description=spec.description,
@@ -1992,7 +1989,7 @@ def build_demo_catalogue(today: date, seed: int = DEFAULT_SEED) -> DemoCatalogue
                     "fi": "Varaa aika puhelimitse tai verkossa. Ota Kela-kortti mukaan.",
                     "sv": "Boka tid per telefon eller på nätet. Ta med FPA-kortet.",
                 },
-                languages=languages,
+                languages=("fi", "sv"),
                 class_codes=spec.classes,
                 target_group_codes=spec.targets,
                 keywords=spec.keywords,

@@ -1,0 +1,1 @@
+"""Benchmarks and load-test data generators (not part of the deployed portal)."""
