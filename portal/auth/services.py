@@ -42,7 +42,7 @@ class CurrentUser:
         return bool(self.roles.intersection(roles))
 
 
-def resident_from_claims(claims: dict[str, Any], issuer: str) -> Person:
+def resident_from_claims(claims: dict[str, Any], issuer: str, *, logging_in: bool = True) -> Person:
     """Create or update the resident from the ID token; refuse weak assurance (ASVS 6.8.4)."""
     accepted = current_app.config["RESIDENT_ACCEPTED_ACR"]
     if claims.get("acr") not in accepted:
@@ -73,7 +73,8 @@ def resident_from_claims(claims: dict[str, Any], issuer: str) -> Person:
     person.home_municipality_code = str(municipality).zfill(3) if municipality else None
     if person.language is None and claims.get("locale") in {"fi", "sv", "en"}:
         person.language = claims["locale"]
-    person.last_login_at = utcnow()
+    if logging_in:
+        person.last_login_at = utcnow()
     db.session.flush()
     return person
 

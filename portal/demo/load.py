@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 from flask import current_app
 
 from portal.auth.services import resident_from_claims
+from portal.catalogue.importer import import_catalogue
 from portal.demo.personas import RESIDENTS
+from portal.demo.ptv_feed import write_demo_feed
 from portal.extensions import db
 
 
-def load_demo_data() -> Iterator[str]:
+def load_demo_data(today: date | None = None) -> Iterator[str]:
     issuer = current_app.config["RESIDENT_OIDC_ISSUER"]
     # Residents exist before their first login so help-line staff can find them as callers.
     for persona in RESIDENTS:
-        resident_from_claims({"sub": persona.sub, **persona.claims}, issuer)
+        resident_from_claims({"sub": persona.sub, **persona.claims}, issuer, logging_in=False)
     db.session.commit()
     yield f"{len(RESIDENTS)} demo residents ready."
+
+    feed_dir = Path(current_app.instance_path) / "demo-feed"
+    shutil.rmtree(feed_dir, ignore_errors=True)
+    write_demo_feed(feed_dir, today or date.today())
+    result = import_catalogue(feed_dir)
+    counts = result.counts
+    yield (
+        f"Demo catalogue: {counts['location_read']} service locations "
+        f"({counts['location_added']} added, {counts['location_changed']} changed), "
+        f"{counts['service_read']} services, {counts['organisation_read']} organisations."
+    )
