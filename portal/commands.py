@@ -17,7 +17,6 @@ demo = AppGroup("demo", help="Demo data and the demo identification service.")
 sessions_cli = AppGroup("sessions", help="Server-side session housekeeping.")
 catalogue = AppGroup("catalogue", help="The provider catalogue from PTV feeds.")
 
-CATALOGUES = [("fi", "messages"), ("sv", "messages"), ("en", "messages"), ("fi", "selko")]
 POT = REPO_ROOT / "translations" / "messages.pot"
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from babel import support
-from flask import Flask, current_app, g, request, session
-from flask_babel import Domain, get_locale
+from flask import Flask, g, request, session
+from flask_babel import Domain
 
 from portal.extensions import babel
 
@@ -115,7 +115,3 @@ def init_i18n(app: Flask) -> None:
             "ui_languages": UI_LANGUAGES.values(),
             "html_lang": UI_LANGUAGES[language].locale,
         }
-
-
-def html_lang() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]).split("_")[0]

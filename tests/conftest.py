@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")  # the demo provider speaks plain http on loopback
@@ -103,18 +102,6 @@ def app(database_url: str, demo_providers: DemoProviders) -> Iterator[Flask]:
     empty_tables(application)
     yield application
     empty_tables(application)
-
-
-@pytest.fixture
-def db_session(app: Flask):
-    from portal.extensions import db
-
-    with app.app_context():
-        yield db.session
-
-
-def backend_of(url: str) -> str:
-    return sa.engine.make_url(url).get_backend_name()
 
 
 def translated(app: Flask, language: str, message: str, **variables: object) -> str:

@@ -154,9 +154,5 @@ def record_event(
     db.session.commit()
 
 
-def commit() -> None:
-    db.session.commit()
-
-
 def rollback() -> None:
     db.session.rollback()
