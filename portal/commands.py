@@ -132,6 +132,28 @@ def import_command(source: str, municipalities: tuple[str, ...], since) -> None:
         click.echo(f"  - {rejected['id']} {rejected['field']}: {rejected['reason']}")
 
 
+@catalogue.command("overlay")
+@click.argument("path", type=click.Path(dir_okay=False))
+def overlay_command(path: str) -> None:
+    """Load the organiser's overlay PATH (.csv or .json, see docs/catalogue-overlay.md), all or nothing."""
+    from adapters.overlay import OverlayError
+    from portal.catalogue.overlay import load_overlay
+
+    try:
+        result = load_overlay(path)
+    except OverlayError as error:
+        raise click.ClickException(f"The overlay was not loaded; the previous one stays in force.\n{error}") from None
+    counts = result.counts
+    click.echo(
+        f"Overlay loaded: {counts['entries']} approved locations "
+        f"({counts['added']} added, {counts['changed']} changed, {counts['removed']} removed)."
+    )
+    if result.unknown_ids:
+        click.echo(f"{len(result.unknown_ids)} approved locations are not in the imported catalogue:")
+        for channel_id in result.unknown_ids:
+            click.echo(f"  - {channel_id}")
+
+
 @catalogue.command("status")
 def status_command() -> None:
     """The catalogue's size and its last import."""

@@ -22,6 +22,8 @@ from sqlalchemy import delete, insert, select, update
 
 from adapters.ptv import FeedError, read_feed
 from adapters.ptv.model import Organisation, Service, ServiceLocation
+from portal.catalogue import derive
+from portal.catalogue.derive import DERIVATION_VERSION
 from portal.extensions import db
 from portal.models import CatalogueImport, CatalogueLocation, CatalogueOrganisation, CatalogueService
 from portal.models._types import utcnow
@@ -47,7 +49,9 @@ class ImportResult:
 
 
 def _digest(raw: Any) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    # The derivation version is hashed in, so a changed rule rewrites rows whose source is unchanged.
+    text = DERIVATION_VERSION + json.dumps(raw, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _location_row(item: ServiceLocation) -> dict:
@@ -75,6 +79,9 @@ def _location_row(item: ServiceLocation) -> dict:
         "service_ids": " ".join(item.service_ids),
         "has_phone": bool(item.phones),
         "has_hours": bool(item.hours),
+        "open_evenings": derive.open_evenings(item),
+        "open_weekends": derive.open_weekends(item),
+        "accessible_entrance": derive.accessible_entrance(item),
     }
 
 

@@ -11,6 +11,8 @@ from flask import current_app
 
 from portal.auth.services import resident_from_claims
 from portal.catalogue.importer import import_catalogue
+from portal.catalogue.overlay import load_overlay
+from portal.demo.overlay import write_demo_overlay
 from portal.demo.personas import RESIDENTS
 from portal.demo.ptv_feed import write_demo_feed
 from portal.extensions import db
@@ -26,11 +28,20 @@ def load_demo_data(today: date | None = None) -> Iterator[str]:
 
     feed_dir = Path(current_app.instance_path) / "demo-feed"
     shutil.rmtree(feed_dir, ignore_errors=True)
-    write_demo_feed(feed_dir, today or date.today())
+    today = today or date.today()
+    write_demo_feed(feed_dir, today)
     result = import_catalogue(feed_dir)
     counts = result.counts
     yield (
         f"Demo catalogue: {counts['location_read']} service locations "
         f"({counts['location_added']} added, {counts['location_changed']} changed), "
         f"{counts['service_read']} services, {counts['organisation_read']} organisations."
+    )
+
+    overlay_path = Path(current_app.instance_path) / "demo-overlay.csv"
+    write_demo_overlay(overlay_path, today)
+    loaded = load_overlay(overlay_path)
+    yield (
+        f"Demo overlay: {loaded.counts['entries']} approved locations "
+        f"({loaded.counts['added']} added, {loaded.counts['changed']} changed)."
     )

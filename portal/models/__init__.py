@@ -1,15 +1,24 @@
 """SQLAlchemy 2.0 typed models, one module per area; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
-from portal.models.catalogue import CatalogueImport, CatalogueLocation, CatalogueOrganisation, CatalogueService
+from portal.models.catalogue import (
+    CatalogueApproval,
+    CatalogueImport,
+    CatalogueLocation,
+    CatalogueOrganisation,
+    CatalogueOverlayLoad,
+    CatalogueService,
+)
 from portal.models.people import Person, StaffRoleGrant, StaffUser
 from portal.models.web_session import WebSession
 
 __all__ = [
     "AuditEvent",
+    "CatalogueApproval",
     "CatalogueImport",
     "CatalogueLocation",
     "CatalogueOrganisation",
+    "CatalogueOverlayLoad",
     "CatalogueService",
     "Person",
     "StaffRoleGrant",

@@ -5,9 +5,9 @@ unit page can be rebuilt through the same reader, and a hash of it so a re-impor
 record writes nothing.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, Float, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -60,6 +60,10 @@ class CatalogueLocation(db.Model):
     service_ids: Mapped[str] = mapped_column(Text, default="")  # space-separated PTV service ids
     has_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     has_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Derived at import by portal.catalogue.derive, for the resident filters.
+    open_evenings: Mapped[bool] = mapped_column(Boolean, default=False)
+    open_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    accessible_entrance: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64))
     raw: Mapped[str] = mapped_column(Text)
 
@@ -78,3 +82,41 @@ class CatalogueImport(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
     counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: read/added/changed/removed per kind
     rejected: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [{id, field, reason, origin}]
+
+
+class CatalogueApproval(db.Model):
+    """One entry of the organiser's overlay: what a PTV service location is approved as, and how it does.
+
+    Keyed by the channel id without a foreign key: the overlay is the organiser's word and may name a location
+    the current PTV feed lacks (the catalogue page reports those).
+    """
+
+    __tablename__ = "catalogue_approval"
+
+    location_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kinds: Mapped[str] = mapped_column(String(100))  # space-separated adapters.overlay.Kind values
+    voucher_services: Mapped[str] = mapped_column(String(300), default="")
+    accepts_new_clients: Mapped[bool] = mapped_column(Boolean)
+    t3_days: Mapped[int | None] = mapped_column(Integer)
+    t3_start: Mapped[date | None] = mapped_column(Date)
+    t3_end: Mapped[date | None] = mapped_column(Date)
+    satisfaction: Mapped[float | None] = mapped_column(Float)
+    satisfaction_responses: Mapped[int | None] = mapped_column(Integer)
+    satisfaction_start: Mapped[date | None] = mapped_column(Date)
+    satisfaction_end: Mapped[date | None] = mapped_column(Date)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    nps_responses: Mapped[int | None] = mapped_column(Integer)
+    nps_start: Mapped[date | None] = mapped_column(Date)
+    nps_end: Mapped[date | None] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CatalogueOverlayLoad(db.Model):
+    """One accepted overlay file: the approvals were replaced by it in the same transaction."""
+
+    __tablename__ = "catalogue_overlay_load"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(500))
+    counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: entries/added/changed/removed

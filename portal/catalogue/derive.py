@@ -1,0 +1,86 @@
+"""Facts the resident filters need, derived once at import time from a PTV service location.
+
+PTV has no "open in the evening" or "accessible entrance" flags; both are read out of richer data here, by rules
+stated in docs/catalogue.md so the organiser can tell why a unit is or is not shown under a filter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from adapters.ptv.hours import HoursKind, OpeningHours
+from adapters.ptv.model import ServiceLocation
+
+# Bumped whenever a rule below changes, so the next import rewrites every row (see importer._digest).
+DERIVATION_VERSION = "1"
+
+EVENING_STARTS = time(18, 0)
+_WEEKEND = (5, 6)
+
+# Entrance sentences of the accessibility register (fi, sv). Step-free wording, and wording that rules it out.
+_STEP_FREE = re.compile(
+    r"maan tasossa|ei portaita|kynnyksetön|luiska|automaattisesti|marknivå|inga trappor|tröskelfri|ramp|automatiskt",
+    re.IGNORECASE,
+)
+_NOT_STEP_FREE = re.compile(r"eikä luiskaa|ei luiskaa|ingen ramp|utan ramp", re.IGNORECASE)
+
+
+def _all_hours(location: ServiceLocation) -> list[OpeningHours]:
+    return [location.hours, *(c.hours for c in location.connections if c.hours)]
+
+
+def _weekly_ranges(location: ServiceLocation):
+    for hours in _all_hours(location):
+        for period in hours.periods:
+            if period.kind is HoursKind.EXCEPTIONAL or period.by_appointment or period.is_closed:
+                continue
+            yield period
+
+
+def open_evenings(location: ServiceLocation) -> bool:
+    """Open to walk in after 18:00 on some day of an ordinary week (or round the clock)."""
+    for period in _weekly_ranges(location):
+        if period.always_open:
+            return True
+        for r in period.ranges:
+            if r.days_after > 0 or r.closes > EVENING_STARTS or r.closes == time(0):
+                return True
+    return False
+
+
+def open_weekends(location: ServiceLocation) -> bool:
+    """Open to walk in on a Saturday or Sunday of an ordinary week (or round the clock)."""
+    for period in _weekly_ranges(location):
+        if period.always_open or any(r.weekday in _WEEKEND for r in period.ranges):
+            return True
+    return False
+
+
+def accessible_entrance(location: ServiceLocation) -> bool:
+    """Some entrance is described as step-free (level, ramp, threshold-free or automatic door) and none of its
+    sentences says it has steps without a ramp."""
+    for address in location.addresses:
+        for entrance in address.entrances:
+            texts = [
+                value
+                for sentence in entrance.accessibility
+                for value in (sentence.text.fi, sentence.text.sv)
+                if value
+            ]
+            if any(_NOT_STEP_FREE.search(t) for t in texts):
+                continue
+            if any(_STEP_FREE.search(t) for t in texts):
+                return True
+    return False
+
+
+def provider_type(organisation_type: str | None) -> str | None:
+    """public, private or third_sector, from PTV's organisation type."""
+    if organisation_type in ("State", "Municipality", "RegionalOrganization", "Region", "SotePublic"):
+        return "public"
+    if organisation_type in ("Company", "SotePrivate"):
+        return "private"
+    if organisation_type == "Organization":
+        return "third_sector"
+    return None
