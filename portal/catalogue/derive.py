@@ -63,10 +63,7 @@ def accessible_entrance(location: ServiceLocation) -> bool:
     for address in location.addresses:
         for entrance in address.entrances:
             texts = [
-                value
-                for sentence in entrance.accessibility
-                for value in (sentence.text.fi, sentence.text.sv)
-                if value
+                value for sentence in entrance.accessibility for value in (sentence.text.fi, sentence.text.sv) if value
             ]
             if any(_NOT_STEP_FREE.search(t) for t in texts):
                 continue
