@@ -1,4 +1,4 @@
-"""organiser overlay and derived filter columns
+"""organiser overlay, municipality names and derived filter columns
 
 Revision ID: 0003_overlay
 Revises: 0002_catalogue
@@ -45,6 +45,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_overlay_load'))
     )
     with op.batch_alter_table('catalogue_location', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('municipality_fi', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('municipality_sv', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('open_evenings', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('open_weekends', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('accessible_entrance', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -59,6 +61,8 @@ def downgrade():
         batch_op.drop_column('accessible_entrance')
         batch_op.drop_column('open_weekends')
         batch_op.drop_column('open_evenings')
+        batch_op.drop_column('municipality_sv')
+        batch_op.drop_column('municipality_fi')
 
     op.drop_table('catalogue_overlay_load')
     op.drop_table('catalogue_approval')

@@ -73,6 +73,8 @@ def _location_row(item: ServiceLocation) -> dict:
         "post_office_fi": address.post_office.get("fi") if address else None,
         "post_office_sv": address.post_office.get("sv") if address else None,
         "municipality_code": code.zfill(3) if code else None,
+        "municipality_fi": municipality.names.get("fi") if municipality else None,
+        "municipality_sv": municipality.names.get("sv") if municipality else None,
         "latitude": item.latitude,
         "longitude": item.longitude,
         "languages": " ".join(item.languages),

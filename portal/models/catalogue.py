@@ -54,6 +54,8 @@ class CatalogueLocation(db.Model):
     post_office_fi: Mapped[str | None] = mapped_column(String(100))
     post_office_sv: Mapped[str | None] = mapped_column(String(100))
     municipality_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    municipality_fi: Mapped[str | None] = mapped_column(String(100))
+    municipality_sv: Mapped[str | None] = mapped_column(String(100))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     languages: Mapped[str] = mapped_column(String(100), default="")  # space-separated language codes
