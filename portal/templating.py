@@ -21,6 +21,7 @@ def init_templating(app: Flask) -> None:
             value, format=None if digits is None else f"#,##0.{'0' * digits}"
         ),
         euros=lambda value: format_currency(value, "EUR"),
+        clock=_clock,
     )
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.globals["language_url"] = language_url
@@ -40,3 +41,12 @@ def _date(value: date | datetime | None, style: str = "medium") -> str:
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
     return "" if value is None else format_datetime(value, style)
+
+
+def _clock(value: datetime) -> str:
+    """Wall-clock time as it is written in the interface language: 8.30 in Finnish and Swedish, 8:30 in English.
+    Kept as the datetime's own local time (Helsinki for opening hours), never converted."""
+    from portal.i18n import current_language
+
+    separator = ":" if current_language() == "en" else "."
+    return f"{value.hour}{separator}{value.minute:02d}"

@@ -36,11 +36,21 @@ __all__ = [
     "Service",
     "ServiceLocation",
     "link_producers",
+    "parse_stored",
     "read_feed",
 ]
 
 Item = ServiceLocation | Service | Organisation
 KINDS = (v11.LOCATION, v11.SERVICE, v11.ORGANISATION)
+
+
+def parse_stored(raw: dict) -> Item | None:
+    """Rebuild the model object from a raw record a Feed gave out earlier (`Feed.last_raw`); None if the record
+    no longer parses (it did when it was stored, so only a changed reader can make this happen)."""
+    try:
+        return v11.parse_record(raw).item
+    except RecordError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,118 @@
+"""What the compare views ask for, in one place: search with the visitor's origin, and the compare list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import g
+
+from portal.compare import basket
+from portal.compare.index import PROVIDER_TYPES, CatalogueIndex, current_index
+from portal.compare.places import Place, home_place, municipality_name, resolve_place
+from portal.compare.search import SearchQuery, SearchResult, search
+from portal.compare.units import Unit, load_units
+from portal.i18n import UI_LANGUAGES, current_language
+
+
+def content_language() -> str:
+    """The PTV content language for the interface language (plain-language Finnish reads the Finnish texts)."""
+    return UI_LANGUAGES[current_language()].locale
+
+
+@dataclass
+class SearchPage:
+    index: CatalogueIndex
+    query: SearchQuery
+    result: SearchResult
+    place_not_found: bool
+    home_used: bool
+
+
+def run_search(args: Mapping[str, str]) -> SearchPage:
+    index = current_index()
+    language = content_language()
+    query = SearchQuery.from_args(args, index.municipality_names)
+    origin: Place | None = None
+    place_not_found = False
+    if query.near:
+        origin = resolve_place(index, query.near, language)
+        place_not_found = origin is None
+    user = g.get("user")
+    home_used = False
+    if origin is None and not query.near and user is not None and user.kind == "resident":
+        origin = home_place(index, user.home_municipality_code, language)
+        home_used = origin is not None
+    result = search(index, query, language, origin)
+    return SearchPage(index, query, result, place_not_found, home_used)
+
+
+def compared_units() -> list[Unit]:
+    ids = basket.compared_ids()
+    units = load_units(ids)
+    basket.keep_only([u.id for u in units])
+    return units
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One search result, read from the index alone so a result page needs no database reads."""
+
+    id: str
+    name: str
+    name_language: str  # the language the name is in: differs from the wanted one when PTV has no translation
+    street: str | None
+    postal_code: str
+    municipality: str
+    distance_km: float | None
+    kinds: tuple[str, ...]
+    voucher_services: tuple[str, ...]
+    accepts_new: bool
+    t3_days: int | None
+    satisfaction: float | None
+    provider_type: str | None
+    languages: tuple[str, ...]
+    evenings: bool
+    weekends: bool
+    accessible: bool
+
+
+def result_rows(page: SearchPage) -> list[ResultRow]:
+    index, language = page.index, content_language()
+    rows = []
+    for summary in page.result.summaries:
+        i = summary.position
+        name, name_language = _localised(index.names, i, language)
+        street = index.streets["sv"][i] if language == "sv" and index.streets["sv"][i] else index.streets["fi"][i]
+        code = index.municipality[i]
+        t3, satisfaction = index.t3[i], index.satisfaction[i]
+        rows.append(
+            ResultRow(
+                id=summary.id,
+                name=name,
+                name_language=name_language,
+                street=street,
+                postal_code=index.postal_code[i],
+                municipality=municipality_name(index, code, language) if code else "",
+                distance_km=summary.distance_km,
+                kinds=tuple(kind for kind, mask in index.kinds.items() if mask[i]),
+                voucher_services=tuple(service for service, mask in index.vouchers.items() if mask[i]),
+                accepts_new=bool(index.accepts_new[i]),
+                t3_days=None if t3 != t3 else int(t3),
+                satisfaction=None if satisfaction != satisfaction else float(satisfaction),
+                provider_type=PROVIDER_TYPES[index.provider[i]] if index.provider[i] >= 0 else None,
+                languages=tuple(lang for lang, mask in index.speaks.items() if mask[i]),
+                evenings=bool(index.evenings[i]),
+                weekends=bool(index.weekends[i]),
+                accessible=bool(index.accessible[i]),
+            )
+        )
+    return rows
+
+
+def _localised(texts: Mapping[str, list], i: int, language: str) -> tuple[str, str]:
+    for lang in (language, "fi", "sv", "en"):
+        value = texts[lang][i]
+        if value:
+            return value, lang
+    return "", language

@@ -1,0 +1,141 @@
+"""Search results, the unit page and the side-by-side comparison. Browsing needs no login."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.compare import basket, bp
+from portal.compare.labels import (
+    IN_LANGUAGE,
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    PROVIDER_LABELS,
+    SORT_LABELS,
+    VOUCHER_LABELS,
+    WEEKDAY_LABELS,
+    kind_options,
+)
+from portal.compare.search import DISTANCES_KM, SORTS
+from portal.compare.services import compared_units, content_language, result_rows, run_search
+from portal.compare.units import hours_view, load_unit
+from portal.htmx import is_htmx, render_page
+from portal.security import is_safe_redirect
+
+LABELS = {
+    "kind_labels": KIND_LABELS,
+    "voucher_labels": VOUCHER_LABELS,
+    "provider_labels": PROVIDER_LABELS,
+    "sort_labels": SORT_LABELS,
+    "language_labels": LANGUAGE_LABELS,
+    "in_language": IN_LANGUAGE,
+    "weekday_labels": WEEKDAY_LABELS,
+}
+
+
+@bp.route("/units")
+def search():
+    page = run_search(request.args)
+    response = render_page(
+        "views/compare/search.html",
+        block="results",
+        page=page,
+        query=page.query,
+        result=page.result,
+        rows=result_rows(page),
+        kind_options=kind_options(),
+        sorts=SORTS,
+        distances=DISTANCES_KM,
+        municipalities=sorted(
+            page.index.municipality_names.items(), key=lambda item: item[1]["fi"]
+        ),
+        compared=basket.compared_ids(),
+        max_compared=basket.MAX_COMPARED,
+        content_language=content_language(),
+        **LABELS,
+    )
+    if is_htmx():
+        # The address bar shows the search without the form's empty fields, as the links on the page do.
+        response.headers["HX-Push-Url"] = url_for("compare.search", **page.query.to_args())
+    return response
+
+
+@bp.route("/units/<location_id>")
+def unit(location_id: str):
+    found = load_unit(location_id.lower())
+    if found is None:
+        abort(404)
+    return render_page(
+        "views/compare/unit.html",
+        unit=found,
+        hours=hours_view(found),
+        compared=basket.compared_ids(),
+        max_compared=basket.MAX_COMPARED,
+        content_language=content_language(),
+        **LABELS,
+    )
+
+
+@bp.route("/compare")
+def compare():
+    units = compared_units()
+    return render_page(
+        "views/compare/compare.html",
+        units=units,
+        hours={unit.id: hours_view(unit) for unit in units},
+        max_compared=basket.MAX_COMPARED,
+        content_language=content_language(),
+        **LABELS,
+    )
+
+
+def _back(default: str):
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else default)
+
+
+@bp.route("/compare/add", methods=["POST"])
+def compare_add():
+    location_id = (request.form.get("location_id") or "").lower()
+    if load_unit(location_id) is None:
+        abort(404)
+    refused = None
+    if not basket.add(location_id):
+        refused = _("You can compare at most %(count)s units. Remove one first.", count=basket.MAX_COMPARED)
+    if is_htmx():
+        return _compare_update(location_id, refused)
+    if refused:
+        flash(refused)
+    return _back(url_for("compare.compare"))
+
+
+@bp.route("/compare/remove", methods=["POST"])
+def compare_remove():
+    location_id = (request.form.get("location_id") or "").lower()
+    basket.remove(location_id)
+    if is_htmx():
+        return _compare_update(location_id, None)
+    return _back(url_for("compare.compare"))
+
+
+@bp.route("/compare/clear", methods=["POST"])
+def compare_clear():
+    basket.clear()
+    return _back(url_for("compare.compare"))
+
+
+def _compare_update(location_id: str, refused: str | None):
+    """For htmx: the unit's button in its new state, and the tray (out of band) with the new count."""
+    next_url = request.form.get("next")
+    response = make_response(
+        render_template(
+            "views/compare/_compare_update.html",
+            location_id=location_id,
+            compared=basket.compared_ids(),
+            max_compared=basket.MAX_COMPARED,
+            next_url=next_url if is_safe_redirect(next_url) else url_for("compare.search"),
+            refused=refused,
+        )
+    )
+    response.vary.add("HX-Request")
+    return response
