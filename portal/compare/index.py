@@ -68,10 +68,13 @@ class CatalogueIndex:
 
 
 def catalogue_version() -> tuple:
-    """Changes whenever an import or an overlay load commits."""
-    last_import = db.session.scalar(select(func.max(CatalogueImport.id)))
-    last_overlay = db.session.scalar(select(func.max(CatalogueOverlayLoad.id)))
-    return (last_import, last_overlay)
+    """Changes whenever an import or an overlay load commits. Times as well as ids, because a database that was
+    emptied and filled again can hand out the same ids."""
+    imports = db.session.execute(select(func.max(CatalogueImport.id), func.max(CatalogueImport.finished_at))).one()
+    overlays = db.session.execute(
+        select(func.max(CatalogueOverlayLoad.id), func.max(CatalogueOverlayLoad.loaded_at))
+    ).one()
+    return (*imports, *overlays)
 
 
 _lock = threading.Lock()
@@ -204,8 +207,10 @@ def _postings(rows) -> tuple[list[str], dict[str, tuple[np.ndarray, np.ndarray]]
                 if weights[token].get(i, 0) < PLACE_WEIGHT:
                     weights[token][i] = PLACE_WEIGHT
     postings = {
-        token: (np.fromiter(hits.keys(), dtype=np.int64, count=len(hits)),
-                np.fromiter(hits.values(), dtype=float, count=len(hits)))  # fmt: skip
+        token: (
+            np.fromiter(hits.keys(), dtype=np.int64, count=len(hits)),
+            np.fromiter(hits.values(), dtype=float, count=len(hits)),
+        )  # fmt: skip
         for token, hits in weights.items()
     }
     return sorted(postings), postings

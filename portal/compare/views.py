@@ -19,8 +19,9 @@ from portal.compare.labels import (
 from portal.compare.search import DISTANCES_KM, SORTS
 from portal.compare.services import compared_units, content_language, result_rows, run_search
 from portal.compare.units import hours_view, load_unit
+from portal.extensions import csrf
 from portal.htmx import is_htmx, render_page
-from portal.security import is_safe_redirect
+from portal.security import is_safe_redirect, same_origin_request
 
 LABELS = {
     "kind_labels": KIND_LABELS,
@@ -46,9 +47,7 @@ def search():
         kind_options=kind_options(),
         sorts=SORTS,
         distances=DISTANCES_KM,
-        municipalities=sorted(
-            page.index.municipality_names.items(), key=lambda item: item[1]["fi"]
-        ),
+        municipalities=sorted(page.index.municipality_names.items(), key=lambda item: item[1]["fi"]),
         compared=basket.compared_ids(),
         max_compared=basket.MAX_COMPARED,
         content_language=content_language(),
@@ -89,13 +88,22 @@ def compare():
     )
 
 
+def _refuse_cross_site() -> None:
+    # The comparison list is anyone's, logged in or not: checked by origin instead of a token (see
+    # portal.security.same_origin_request), so browsing never creates a session.
+    if not same_origin_request():
+        abort(400)
+
+
 def _back(default: str):
     target = request.form.get("next")
     return redirect(target if is_safe_redirect(target) else default)
 
 
 @bp.route("/compare/add", methods=["POST"])
+@csrf.exempt
 def compare_add():
+    _refuse_cross_site()
     location_id = (request.form.get("location_id") or "").lower()
     if load_unit(location_id) is None:
         abort(404)
@@ -110,7 +118,9 @@ def compare_add():
 
 
 @bp.route("/compare/remove", methods=["POST"])
+@csrf.exempt
 def compare_remove():
+    _refuse_cross_site()
     location_id = (request.form.get("location_id") or "").lower()
     basket.remove(location_id)
     if is_htmx():
@@ -119,7 +129,9 @@ def compare_remove():
 
 
 @bp.route("/compare/clear", methods=["POST"])
+@csrf.exempt
 def compare_clear():
+    _refuse_cross_site()
     basket.clear()
     return _back(url_for("compare.compare"))
 
