@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from adapters.ptv.hours import HoursKind, OpeningHours
+from adapters.ptv.hours import HoursKind, OpeningHours, TimeRange
 from adapters.ptv.model import ServiceLocation
 
 # Bumped whenever a rule below changes, so the next import rewrites every row (see importer._digest).
-DERIVATION_VERSION = "1"
+DERIVATION_VERSION = "2"
 
 EVENING_STARTS = time(18, 0)
 _WEEKEND = (5, 6)
@@ -52,9 +52,17 @@ def open_evenings(location: ServiceLocation) -> bool:
 def open_weekends(location: ServiceLocation) -> bool:
     """Open to walk in on a Saturday or Sunday of an ordinary week (or round the clock)."""
     for period in _weekly_ranges(location):
-        if period.always_open or any(r.weekday in _WEEKEND for r in period.ranges):
+        if period.always_open or any(_open_days(r) & set(_WEEKEND) for r in period.ranges):
             return True
     return False
+
+
+def _open_days(r: TimeRange) -> set[int]:
+    """The weekdays a range is open on: the day it opens and every day it runs through whole, so an OverMidnight
+    range from Friday afternoon to Monday morning counts Saturday and Sunday (the morning a night ends on does not)."""
+    if r.weekday is None:
+        return set()
+    return {(r.weekday + day) % 7 for day in range(max(r.days_after, 1))}
 
 
 def accessible_entrance(location: ServiceLocation) -> bool:

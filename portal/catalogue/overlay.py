@@ -12,7 +12,9 @@ from adapters.overlay import Figure, OverlayEntry, parse_overlay
 from portal.extensions import db
 from portal.models import CatalogueApproval, CatalogueLocation, CatalogueOverlayLoad
 
-_COMPARED = ("kinds", "voucher_services", "accepts_new_clients", "t3_days", "satisfaction", "nps")
+# Every stored column: a figure measured over a new period, or with a new number of responses, is a change residents
+# see, even when the figure itself is the same.
+_COMPARED = tuple(column.name for column in CatalogueApproval.__table__.columns if column.name != "location_id")
 
 
 @dataclass
