@@ -18,8 +18,8 @@ USERS = {
     "resident": ("aino.virtanen", "resident", [*COMMON, "/admin/roles"]),
     "ineligible-resident": ("matti.korhonen", "resident", ["/"]),
     "helpline": ("liisa.neuvoja", "staff", ["/", "/admin/roles"]),
-    "organiser": ("olli.jarjestaja", "staff", ["/"]),
-    "admin": ("anna.yllapitaja", "staff", ["/", "/admin/roles"]),
+    "organiser": ("olli.jarjestaja", "staff", ["/", "/organiser/catalogue"]),
+    "admin": ("anna.yllapitaja", "staff", ["/", "/admin/roles", "/organiser/catalogue"]),
 }
 axe = Axe()
 
