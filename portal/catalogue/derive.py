@@ -13,17 +13,21 @@ from adapters.ptv.hours import HoursKind, OpeningHours, TimeRange
 from adapters.ptv.model import ServiceLocation
 
 # Bumped whenever a rule below changes, so the next import rewrites every row (see importer._digest).
-DERIVATION_VERSION = "2"
+DERIVATION_VERSION = "3"
 
 EVENING_STARTS = time(18, 0)
 _WEEKEND = (5, 6)
 
 # Entrance sentences of the accessibility register (fi, sv). Step-free wording, and wording that rules it out.
 _STEP_FREE = re.compile(
-    r"maan tasossa|ei portaita|kynnyksetön|luiska|automaattisesti|marknivå|inga trappor|tröskelfri|ramp|automatiskt",
+    r"maan tasossa|ei portaita|kynnyksetö|kynnyksettö|luiska|automaattisesti|marknivå|inga trappor|tröskelfri|ramp"
+    r"|automatiskt",
     re.IGNORECASE,
 )
 _NOT_STEP_FREE = re.compile(r"eikä luiskaa|ei luiskaa|ingen ramp|utan ramp", re.IGNORECASE)
+# The register groups sentences ("Sisäänkäynti", "Reitti pääsisäänkäynnille", "Pysäköinti"...): only the entrance's
+# own group speaks of the door. A ramp on the route or in the car park does not make the entrance step-free.
+_ENTRANCE_GROUP = re.compile(r"^\s*(pää)?sisäänkäynti\b|^\s*(huvud)?ingång", re.IGNORECASE)
 
 
 def _all_hours(location: ServiceLocation) -> list[OpeningHours]:
@@ -70,14 +74,23 @@ def accessible_entrance(location: ServiceLocation) -> bool:
     sentences says it has steps without a ramp."""
     for address in location.addresses:
         for entrance in address.entrances:
+            grouped = any(sentence.group for sentence in entrance.accessibility)
             texts = [
-                value for sentence in entrance.accessibility for value in (sentence.text.fi, sentence.text.sv) if value
+                value
+                for sentence in entrance.accessibility
+                if not grouped or _is_entrance_group(sentence.group)
+                for value in (sentence.text.fi, sentence.text.sv)
+                if value
             ]
             if any(_NOT_STEP_FREE.search(t) for t in texts):
                 continue
             if any(_STEP_FREE.search(t) for t in texts):
                 return True
     return False
+
+
+def _is_entrance_group(group) -> bool:
+    return any(_ENTRANCE_GROUP.search(name) for name in (group.fi, group.sv) if name)
 
 
 def provider_type(organisation_type: str | None) -> str | None:

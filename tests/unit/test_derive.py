@@ -151,6 +151,26 @@ def test_accessible_entrance(entrances, expected):
     assert accessible_entrance(location(entrances=entrances)) is expected
 
 
+ROUTE = LocalizedText(fi="Reitti pääsisäänkäynnille", sv="Rutten till huvudingången")
+ROUTE_RAMP = AccessibilitySentence(ROUTE, LocalizedText(fi="Reitillä on luiska.", sv="På rutten finns en ramp."))
+
+
+def test_a_ramp_on_the_route_does_not_make_the_entrance_step_free():
+    steps = entrance(STEPS_NO_RAMP)
+    only_route = Entrance(is_main=True, accessibility=(ROUTE_RAMP,))
+    with_route = Entrance(is_main=True, accessibility=(ROUTE_RAMP, *entrance(THRESHOLD).accessibility))
+    assert accessible_entrance(location(entrances=(only_route,))) is False
+    assert accessible_entrance(location(entrances=(with_route,))) is False
+    assert accessible_entrance(location(entrances=(steps,))) is False
+    level = Entrance(is_main=True, accessibility=(ROUTE_RAMP, *entrance(LEVEL).accessibility))
+    assert accessible_entrance(location(entrances=(level,))) is True
+
+
+def test_inflected_threshold_free_wording_counts():
+    sentence = ("Ovet ovat kynnyksettömät.", None)
+    assert accessible_entrance(location(entrances=(entrance(sentence),))) is True
+
+
 @pytest.mark.parametrize(
     ("organisation_type", "expected"),
     [
