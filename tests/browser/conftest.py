@@ -5,9 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from portal.catalogue.importer import import_catalogue
+from portal.catalogue.overlay import load_overlay
+from portal.demo.overlay import write_demo_overlay
+from portal.demo.ptv_feed import write_demo_feed
 
 from tests.conftest import BACKENDS, _migrated, empty_tables, make_app
 
@@ -41,7 +48,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def live_server(request: pytest.FixtureRequest, demo_providers, migrated_urls) -> Iterator[LiveServer]:
+def live_server(request: pytest.FixtureRequest, demo_providers, migrated_urls, tmp_path_factory) -> Iterator[LiveServer]:
     """The portal served over real HTTP, once per database backend."""
     backend = request.param
     if backend not in migrated_urls:
@@ -49,12 +56,25 @@ def live_server(request: pytest.FixtureRequest, demo_providers, migrated_urls) -
         migrated_urls[backend] = _migrated(raw)
     app = make_app(migrated_urls[backend], demo_providers)
     empty_tables(app)
+    load_demo_catalogue(app, tmp_path_factory.mktemp(f"catalogue-{backend}"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     empty_tables(app)
+
+
+DEMO_TODAY = date(2026, 11, 22)
+
+
+def load_demo_catalogue(app, folder: Path) -> None:
+    """The demo feed and overlay, so pages show what `make run` shows."""
+    with app.app_context():
+        write_demo_feed(folder / "feed", DEMO_TODAY)
+        import_catalogue(folder / "feed")
+        write_demo_overlay(folder / "overlay.csv", DEMO_TODAY)
+        load_overlay(folder / "overlay.csv")
 
 
 @pytest.fixture

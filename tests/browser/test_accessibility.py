@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
+from portal.demo.ptv_feed import DEFAULT_SEED, channel_id
 from tests.browser.pages import log_in
 
 pytestmark = pytest.mark.browser
 
 WCAG21AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 LANGUAGES = ("fi", "sv", "selko", "en")
-COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out"]
+# A demo sote centre (stable id from the demo feed's seed) with quality figures and exceptional hours.
+UNIT = f"/units/{channel_id(DEFAULT_SEED, 's-jarvenpaa')}"
+COMPARE = ["/units", "/units?q=jarvenpa&near=04400&sort=distance", "/units?near=Atlantis&kind=nonsense", UNIT, "/compare"]
+COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", *COMPARE]
 USERS = {
     "anonymous": (None, None, [*COMMON, "/auth/callback/resident?state=forged&code=forged"]),
     "resident": ("aino.virtanen", "resident", [*COMMON, "/admin/roles"]),
@@ -46,6 +50,17 @@ def test_form_errors_have_no_axe_violations(page: Page, live_server):
     page.locator("button.button--primary").click()
     results = axe.run(page, options=WCAG21AA)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_a_full_comparison_has_no_axe_violations(page: Page, live_server):
+    page.goto(live_server("/units?lang=en"))
+    for number in range(4):
+        page.locator(".compare-control button").nth(number).click()
+        expect(page.locator("#compare-tray")).to_contain_text(str(number + 1))
+    for path in ("/units", "/compare"):
+        page.goto(live_server(path))
+        results = axe.run(page, options=WCAG21AA)
+        assert results.violations_count == 0, results.generate_report()
 
 
 def test_the_checker_itself_finds_a_violation(page: Page):
