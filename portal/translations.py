@@ -40,8 +40,9 @@ def update_catalogues(pot: Path) -> None:
         catalog.update(template, no_fuzzy_matching=True)
         if locale == "en":
             for message in catalog:
-                if message.id and not message.string:
-                    message.string = message.id
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                if message.id and not any(strings):
+                    message.string = message.id  # plurals too: English's two forms are the msgid's two
         with path.open("wb") as handle:
             write_po(handle, catalog, width=120, omit_header=False, ignore_obsolete=True)
 
@@ -86,5 +87,5 @@ def catalogue_problems(pot: Path | None = None) -> list[str]:
                         f"{label} has placeholders {sorted(PLACEHOLDER.findall(string))}, expected {sorted(expected)}"
                     )
         if wanted is not None:
-            problems.extend(f"{locale}/{domain}: {missing!r} is missing" for missing in sorted(wanted - present))
+            problems.extend(f"{locale}/{domain}: {missing!r} is missing" for missing in sorted(wanted - present, key=str))
     return problems
