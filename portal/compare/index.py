@@ -9,6 +9,7 @@ within milliseconds. Only the page's rows are then read back for display.
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class CatalogueIndex:
     name_rank: dict[str, np.ndarray]  # per content language: position in alphabetical order
     vocabulary: list[str]  # sorted
     postings: dict[str, tuple[np.ndarray, np.ndarray]]  # token -> (locations, weights)
+    street_names: dict[str, np.ndarray]  # folded street name without the number (fi and sv) -> locations
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -168,6 +170,10 @@ def build_index(version: tuple) -> CatalogueIndex:
         name_rank[lang] = rank
 
     vocabulary, postings = _postings(rows)
+    streets: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        for value in {street_name(r.street_fi), street_name(r.street_sv)} - {""}:
+            streets[value].append(i)
     return CatalogueIndex(
         version=version,
         ids=ids,
@@ -192,7 +198,16 @@ def build_index(version: tuple) -> CatalogueIndex:
         name_rank=name_rank,
         vocabulary=vocabulary,
         postings=postings,
+        street_names={name: np.array(hits, dtype=np.int64) for name, hits in streets.items()},
     )
+
+
+HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–]\s*\d+)?(\s+[a-zA-Z]\s*\d*)?$")
+
+
+def street_name(street: str | None) -> str:
+    """ "Sibeliuksenkatu 5 B 12" -> "sibeliuksenkatu": folded, without the house number."""
+    return " ".join(tokens(HOUSE_NUMBER.sub("", street or "")))
 
 
 def _postings(rows) -> tuple[list[str], dict[str, tuple[np.ndarray, np.ndarray]]]:

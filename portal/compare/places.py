@@ -14,11 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from portal.compare.index import CatalogueIndex
-from portal.compare.text import fold, tokens
+from portal.compare.index import HOUSE_NUMBER, CatalogueIndex, street_name
+from portal.compare.text import fold
 
 _POSTCODE = re.compile(r"^\d{5}$")
-_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–]\s*\d+)?(\s+[a-zA-Z]\s*\d*)?$")
 
 
 @dataclass(frozen=True)
@@ -61,16 +60,12 @@ def _find_municipality(index: CatalogueIndex, text: str) -> str | None:
 
 
 def _street_mask(index: CatalogueIndex, street: str) -> np.ndarray:
-    wanted = " ".join(tokens(street))
     mask = np.zeros(len(index), dtype=bool)
-    if not wanted:
-        return mask
-    for language in ("fi", "sv"):
-        for i, value in enumerate(index.streets[language]):
-            if value and not mask[i]:
-                name = " ".join(tokens(_HOUSE_NUMBER.sub("", value)))
-                if name and fuzz.ratio(wanted, name) >= 85:
-                    mask[i] = True
+    wanted = street_name(street)
+    if wanted:
+        for name, _, _ in process.extract(wanted, list(index.street_names), scorer=fuzz.ratio, score_cutoff=85,
+                                          limit=None):  # fmt: skip
+            mask[index.street_names[name]] = True
     return mask
 
 
@@ -86,7 +81,7 @@ def resolve_place(index: CatalogueIndex, text: str, language: str) -> Place | No
         point = _centre(index, index.municipality == code)
         return Place("municipality", municipality_name(index, code, language), *point) if point else None
     street, _, town = text.partition(",")
-    street = _HOUSE_NUMBER.sub("", street.strip())
+    street = HOUSE_NUMBER.sub("", street.strip())
     mask = _street_mask(index, street)
     town_code = _find_municipality(index, town) if town.strip() else None
     if town_code:

@@ -189,7 +189,8 @@ def test_htmx_gets_only_the_results_and_a_clean_address(catalogue, client):
     assert "<html" in full.get_data(as_text=True) and "HX-Request" in full.headers["Vary"]
 
 
-def test_unit_page_shows_what_a_resident_needs(catalogue, client_request):
+def test_unit_page_shows_what_a_resident_needs(catalogue, client, client_request):
+    client.get("/?lang=en")
     approved = approvals(catalogue)
     unit_id = next(i for i, a in approved.items() if "dental_unit" in a.kinds and a.t3_days is not None)
     page = client_request.get("compare.unit", location_id=unit_id)
@@ -220,6 +221,7 @@ def test_unknown_unit_is_not_found(catalogue, client_request):
 
 
 def test_compare_up_to_four_side_by_side(catalogue, client, client_request):
+    client.get("/?lang=en")
     ids = result_ids(client_request.get("compare.search"))[:5]
     for i in ids[:4]:
         client_request.post("compare.compare_add", {"location_id": i, "next": "/units"})
