@@ -87,5 +87,6 @@ def catalogue_problems(pot: Path | None = None) -> list[str]:
                         f"{label} has placeholders {sorted(PLACEHOLDER.findall(string))}, expected {sorted(expected)}"
                     )
         if wanted is not None:
-            problems.extend(f"{locale}/{domain}: {missing!r} is missing" for missing in sorted(wanted - present, key=str))
+            missing = sorted(wanted - present, key=str)  # plural ids are tuples
+            problems.extend(f"{locale}/{domain}: {message_id!r} is missing" for message_id in missing)
     return problems

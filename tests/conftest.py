@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,24 @@ def app(database_url: str, demo_providers: DemoProviders) -> Iterator[Flask]:
     empty_tables(application)
     yield application
     empty_tables(application)
+
+
+DEMO_TODAY = date(2026, 11, 22)
+
+
+def load_demo_catalogue(app: Flask, folder: Path, today: date = DEMO_TODAY) -> None:
+    """Import the demo PTV feed and load its overlay, as `make run` does (files written under `folder`)."""
+    from portal.catalogue.importer import import_catalogue
+    from portal.catalogue.overlay import load_overlay
+    from portal.demo.overlay import write_demo_overlay
+    from portal.demo.ptv_feed import write_demo_feed
+
+    with app.app_context():
+        if not (folder / "feed").exists():
+            write_demo_feed(folder / "feed", today)
+            write_demo_overlay(folder / "overlay.csv", today)
+        import_catalogue(folder / "feed")
+        load_overlay(folder / "overlay.csv")
 
 
 def translated(app: Flask, language: str, message: str, **variables: object) -> str:

@@ -5,18 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from portal.catalogue.importer import import_catalogue
-from portal.catalogue.overlay import load_overlay
-from portal.demo.overlay import write_demo_overlay
-from portal.demo.ptv_feed import write_demo_feed
-
-from tests.conftest import BACKENDS, _migrated, empty_tables, make_app
+from tests.conftest import BACKENDS, _migrated, empty_tables, load_demo_catalogue, make_app
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -48,7 +41,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def live_server(request: pytest.FixtureRequest, demo_providers, migrated_urls, tmp_path_factory) -> Iterator[LiveServer]:
+def live_server(
+    request: pytest.FixtureRequest, demo_providers, migrated_urls, tmp_path_factory
+) -> Iterator[LiveServer]:
     """The portal served over real HTTP, once per database backend."""
     backend = request.param
     if backend not in migrated_urls:
@@ -63,18 +58,6 @@ def live_server(request: pytest.FixtureRequest, demo_providers, migrated_urls, t
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     empty_tables(app)
-
-
-DEMO_TODAY = date(2026, 11, 22)
-
-
-def load_demo_catalogue(app, folder: Path) -> None:
-    """The demo feed and overlay, so pages show what `make run` shows."""
-    with app.app_context():
-        write_demo_feed(folder / "feed", DEMO_TODAY)
-        import_catalogue(folder / "feed")
-        write_demo_overlay(folder / "overlay.csv", DEMO_TODAY)
-        load_overlay(folder / "overlay.csv")
 
 
 @pytest.fixture

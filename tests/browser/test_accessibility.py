@@ -15,7 +15,13 @@ WCAG21AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a"
 LANGUAGES = ("fi", "sv", "selko", "en")
 # A demo sote centre (stable id from the demo feed's seed) with quality figures and exceptional hours.
 UNIT = f"/units/{channel_id(DEFAULT_SEED, 's-jarvenpaa')}"
-COMPARE = ["/units", "/units?q=jarvenpa&near=04400&sort=distance", "/units?near=Atlantis&kind=nonsense", UNIT, "/compare"]
+COMPARE = [
+    "/units",
+    "/units?q=jarvenpa&near=04400&sort=distance",
+    "/units?near=Atlantis&kind=nonsense",
+    UNIT,
+    "/compare",
+]
 COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", *COMPARE]
 USERS = {
     "anonymous": (None, None, [*COMMON, "/auth/callback/resident?state=forged&code=forged"]),

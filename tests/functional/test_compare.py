@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
-from portal.catalogue.importer import import_catalogue
-from portal.catalogue.overlay import load_overlay
 from portal.compare.text import sort_key
-from portal.demo.overlay import FULL, NOT_APPROVED, write_demo_overlay
-from portal.demo.ptv_feed import channel_id, demo_units, write_demo_feed
+from portal.demo.overlay import FULL, NOT_APPROVED
+from portal.demo.ptv_feed import channel_id, demo_units
 from portal.extensions import db
 from portal.models import CatalogueApproval, CatalogueLocation
+from tests.conftest import load_demo_catalogue
 
-TODAY = date(2026, 11, 22)
 JARVENPAA, NURMIJARVI, PORVOO = "186", "543", "638"
 
 
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo-catalogue")
-    write_demo_feed(folder / "feed", TODAY)
-    write_demo_overlay(folder / "overlay.csv", TODAY)
-    return folder
+    return tmp_path_factory.mktemp("demo-catalogue")
 
 
 @pytest.fixture
 def catalogue(app, demo_files):
-    with app.app_context():
-        import_catalogue(demo_files / "feed")
-        load_overlay(demo_files / "overlay.csv")
+    load_demo_catalogue(app, demo_files)
     return app
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from bs4 import BeautifulSoup
 
 from portal.extensions import db
+from tests.conftest import load_demo_catalogue
 
 PAGE_BUDGET_BYTES = 60 * 1024
 
@@ -30,9 +32,18 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_a_page_with_its_css_and_js_stays_within_the_budget(client, login_as):
+@pytest.fixture
+def demo_catalogue(app, tmp_path):
+    load_demo_catalogue(app, tmp_path)
+
+
+@pytest.mark.parametrize("path", ["/", "/units", "/units?near=04400&sort=distance", "unit", "/compare"])
+def test_a_page_with_its_css_and_js_stays_within_the_budget(client, login_as, demo_catalogue, path):
     login_as("aino.virtanen")
-    response = client.get("/")
+    if path == "unit":
+        path = "/units/" + client.get("/units").get_data(as_text=True).split('href="/units/', 1)[1][:36]
+    response = client.get(path)
+    assert response.status_code == 200
     total = len(gzip.compress(response.data))
     page = BeautifulSoup(response.data, "html.parser")
     assets = [link["href"] for link in page.select("link[rel=stylesheet]")] + [
