@@ -70,6 +70,10 @@ lint: $(BIN)/.installed ## ruff lint and format check
 test: bootstrap browser translations-check lint ## Run the whole suite: unit, functional, PostgreSQL, browser, accessibility
 	$(BIN)/python -m pytest
 
+.PHONY: bench
+bench: $(BIN)/.installed ## Measure import, search and page throughput at national scale (docs/performance.md)
+	$(BIN)/python -m bench.run
+
 .PHONY: lock
 lock: ## Re-resolve the locked Python dependencies (requirements/dev.txt) from pyproject.toml
 	$(BIN)/python -m pip install --quiet uv

@@ -1,0 +1,580 @@
+"""`make bench` / `python -m bench.run`: import, search and serve a national-scale catalogue, and write the figures.
+
+One run measures, in order:
+
+1. the catalogue import of the synthetic national feed (`bench.national_feed`, cached under bench/.cache/) into
+   a fresh SQLite database, in a child process that reports its wall time and peak RSS; a re-import of the same
+   feed; and, when pgserver is installed, the same import into a fresh PostgreSQL database;
+2. the search: the index build, then p50/p95 of the server-side work of a search (`run_search` in a request
+   context: query parsing, place lookup and index search) over a seeded list of realistic queries;
+3. the compare page's throughput over loopback HTTP with gunicorn, against a bare Flask baseline app that
+   reads and renders 20 rows from the same database;
+
+then writes bench/results.json (a flat object of numbers) and docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import fmean
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from bench.load import BenchError, LoadResult, alternate, fetch, serve, warm_up
+from bench.national_feed import DEFAULT_SEED, DEFAULT_TODAY, write_national_feed
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = REPO_ROOT / "bench" / ".cache"
+RESULTS_PATH = REPO_ROOT / "bench" / "results.json"
+DOC_PATH = REPO_ROOT / "docs" / "performance.md"
+GENERATOR_SOURCES = (REPO_ROOT / "bench" / "national_feed.py", REPO_ROOT / "portal" / "demo" / "ptv_feed.py")
+PAGE_ROWS = 20
+RESULT_MARKER = 'class="result"'
+
+# key -> (what it is, unit, target as (comparison, value) or None); the order is results.json's and the table's.
+FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
+    "machine_cpus": ("CPUs the machine reports", "", None),
+    "feed_locations": ("service locations in the generated feed", "", None),
+    "feed_municipalities": ("municipalities in the generated feed", "", None),
+    "catalogue_import_seconds": ("full import into a fresh SQLite catalogue", "s", ("<=", 90)),
+    "catalogue_import_peak_rss_mb": ("peak RSS of the importing process", "MB", ("<=", 400)),
+    "catalogue_import_locations": ("locations in the catalogue after the import", "", None),
+    "catalogue_reimport_seconds": ("re-import of the same feed (nothing changes)", "s", None),
+    "catalogue_reimport_peak_rss_mb": ("peak RSS of the re-importing process", "MB", None),
+    "catalogue_import_seconds_postgresql": ("full import into a fresh PostgreSQL catalogue", "s", None),
+    "catalogue_index_build_seconds": ("building the in-memory search index", "s", None),
+    "catalogue_search_queries": ("searches timed", "", None),
+    "catalogue_search_p50_ms": ("search, median (run_search in a request context)", "ms", None),
+    "catalogue_search_p95_ms": ("search, 95th percentile", "ms", ("<=", 30)),
+    "catalogue_search_max_ms": ("search, slowest", "ms", None),
+    "catalogue_search_core_p95_ms": ("search, 95th percentile without the request context", "ms", None),
+    "compare_municipality_locations": ("locations in the municipality the pages list", "", None),
+    "compare_rps": ("compare page (/units, 20 results), requests per second", "req/s", None),
+    "baseline_rps": ("bare Flask app, 20 rows, requests per second", "req/s", None),
+    "compare_to_baseline": ("compare_rps / baseline_rps", "", (">=", 0.5)),
+    "compare_errors": ("non-200 answers or failed requests, compare page", "", ("<=", 0)),
+    "baseline_errors": ("non-200 answers or failed requests, baseline", "", ("<=", 0)),
+    "server_workers": ("gunicorn workers per app (sync, 1 thread each)", "", None),
+    "load_threads": ("client threads of the load generator", "", None),
+    "load_seconds": ("length of one measuring window", "s", None),
+    "load_rounds": ("windows per app (alternating compare, baseline)", "", None),
+    "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
+}
+OPTIONAL_FIGURES = {"catalogue_import_seconds_postgresql"}
+REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
+
+
+@dataclass
+class Settings:
+    locations: int = 50_000
+    municipalities: int = 300
+    seed: int = DEFAULT_SEED
+    queries: int = 240
+    search_passes: int = 2
+    workers: int = 2
+    load_threads: int = 8
+    load_seconds: float = 10.0
+    rounds: int = 2
+    warmup_seconds: float = 3.0
+    postgresql: bool = True  # import into PostgreSQL too, with pgserver when installed or postgresql_url
+    postgresql_url: str | None = None  # a running server to create a scratch database in, instead of pgserver
+    cache_dir: Path = CACHE_DIR
+    work_dir: Path | None = None  # default: cache_dir / "work", emptied at the start of a run
+    results_path: Path = RESULTS_PATH
+    doc_path: Path | None = DOC_PATH
+
+
+@dataclass
+class Run:
+    """What a run found: the flat figures, and details for the document."""
+
+    figures: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+# -- 1. the feed and the import -------------------------------------------------------------------------------
+
+
+def generator_digest() -> str:
+    digest = hashlib.sha256()
+    for path in GENERATOR_SOURCES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cached_feed(settings: Settings) -> Path:
+    """The national feed for these parameters, generated once; a changed generator makes a new one."""
+    digest = generator_digest()
+    prefix = f"national-{settings.locations}-{settings.municipalities}-seed{settings.seed}-{DEFAULT_TODAY}"
+    key = f"{prefix}-{digest}"
+    directory = settings.cache_dir / key
+    marker = settings.cache_dir / f"{key}.json"
+    if marker.is_file() and directory.is_dir():
+        return directory
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    for stale in settings.cache_dir.glob(f"{prefix}-*"):  # earlier generator versions, same parameters
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
+    log(f"generating the feed ({settings.locations} locations, {settings.municipalities} municipalities)")
+    summary = write_national_feed(
+        directory, locations=settings.locations, municipalities=settings.municipalities, seed=settings.seed
+    )
+    marker.write_text(
+        json.dumps({"locations": summary.locations, "bytes": summary.bytes_written, "seconds": summary.seconds}),
+        encoding="utf-8",
+    )
+    log(f"feed written in {summary.seconds:.1f} s ({summary.bytes_written / 1e6:.0f} MB), cached in {directory}")
+    return directory
+
+
+def run_import_child(database_url: str, feed: Path, *, migrate: bool) -> dict[str, float]:
+    """`bench.import_child` in a process of its own; its JSON line."""
+    command = [sys.executable, "-m", "bench.import_child", database_url, str(feed)]
+    if migrate:
+        command.append("--migrate")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise BenchError(f"the import child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def _server_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def postgresql_server(settings: Settings) -> Iterator[str | None]:
+    """A PostgreSQL server URL: the given one, or a pgserver started here; None when there is none."""
+    if settings.postgresql_url:
+        yield settings.postgresql_url
+        return
+    if not settings.postgresql:
+        yield None
+        return
+    try:
+        import pgserver
+    except ImportError:
+        log("pgserver is not installed: skipping the PostgreSQL import")
+        yield None
+        return
+    directory = tempfile.mkdtemp(prefix="valinta-bench-pg-")
+    server = pgserver.get_server(directory, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on `server_url`, dropped afterwards."""
+    import psycopg
+
+    server_url = _server_url(server_url)
+    name = f"valinta_bench_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def measure_imports(settings: Settings, feed: Path, sqlite_path: Path, run: Run) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{sqlite_path}"
+    log("importing into a fresh SQLite catalogue")
+    first = run_import_child(url, feed, migrate=True)
+    if first["locations"] != settings.locations or first["rejected"]:
+        raise BenchError(f"the import lost records: {first}")
+    run.figures["catalogue_import_seconds"] = round(first["seconds"], 2)
+    run.figures["catalogue_import_peak_rss_mb"] = round(first["peak_rss_mb"], 1)
+    run.figures["catalogue_import_locations"] = first["locations"]
+    log(f"import: {first['seconds']:.1f} s, peak RSS {first['peak_rss_mb']:.0f} MB")
+    again = run_import_child(url, feed, migrate=False)
+    if again["locations_written"]:
+        raise BenchError(f"re-importing the same feed wrote {again['locations_written']} locations")
+    run.figures["catalogue_reimport_seconds"] = round(again["seconds"], 2)
+    run.figures["catalogue_reimport_peak_rss_mb"] = round(again["peak_rss_mb"], 1)
+    log(f"re-import: {again['seconds']:.1f} s, peak RSS {again['peak_rss_mb']:.0f} MB")
+    with postgresql_server(settings) as server_url:
+        if server_url is None:
+            run.notes["postgresql"] = (
+                "not measured (--no-postgresql)" if not settings.postgresql else "not measured (no pgserver)"
+            )
+            return
+        log("importing into a fresh PostgreSQL catalogue")
+        with scratch_database(server_url) as pg_url:
+            pg = run_import_child(pg_url, feed, migrate=True)
+        if pg["locations"] != settings.locations:
+            raise BenchError(f"the PostgreSQL import lost records: {pg}")
+        run.figures["catalogue_import_seconds_postgresql"] = round(pg["seconds"], 2)
+        log(f"PostgreSQL import: {pg['seconds']:.1f} s, peak RSS {pg['peak_rss_mb']:.0f} MB")
+
+
+# -- 2. search ------------------------------------------------------------------------------------------------
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(samples)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def measure_search(settings: Settings, database_url: str, run: Run) -> str:
+    """Index build and search latency, in this process; returns the municipality to list in step 3."""
+    import numpy as np
+    from flask import request
+
+    from bench.queries import search_queries
+    from portal import create_app
+    from portal.compare.index import current_index
+    from portal.compare.places import resolve_place
+    from portal.compare.search import SearchQuery, search
+    from portal.compare.services import run_search
+    from portal.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RESIDENT_OIDC_ISSUER": "", "STAFF_OIDC_ISSUER": ""})
+    with app.app_context():
+        started = time.perf_counter()
+        index = current_index()  # the first call builds and caches it, as in a worker's first request
+        run.figures["catalogue_index_build_seconds"] = round(time.perf_counter() - started, 2)
+        log(f"index built in {run.figures['catalogue_index_build_seconds']} s")
+        queries = search_queries(index, settings.queries)
+
+        def page_search(args: dict[str, str], language: str) -> float:
+            with app.test_request_context("/units", query_string={**args, "lang": language}):
+                app.preprocess_request()
+                started = time.perf_counter()
+                run_search(request.args)
+                return time.perf_counter() - started
+
+        def core_search(args: dict[str, str], language: str) -> float:
+            started = time.perf_counter()
+            query = SearchQuery.from_args(args, index.municipality_names)
+            origin = resolve_place(index, query.near, language) if query.near else None
+            search(index, query, language, origin)
+            return time.perf_counter() - started
+
+        for args, language in queries:  # warm-up
+            page_search(args, language)
+            core_search(args, language)
+        gc.collect()
+        page_ms, core_ms = [], []
+        for _ in range(settings.search_passes):
+            for args, language in queries:
+                page_ms.append(page_search(args, language) * 1000)
+                core_ms.append(core_search(args, language) * 1000)
+        codes, counts = np.unique(index.municipality[index.municipality != ""].astype(str), return_counts=True)
+        db.session.remove()
+        db.engine.dispose()
+    run.figures["catalogue_search_queries"] = len(page_ms)
+    run.figures["catalogue_search_p50_ms"] = round(percentile(page_ms, 50), 2)
+    run.figures["catalogue_search_p95_ms"] = round(percentile(page_ms, 95), 2)
+    run.figures["catalogue_search_max_ms"] = round(max(page_ms), 2)
+    run.figures["catalogue_search_core_p95_ms"] = round(percentile(core_ms, 95), 2)
+    log(
+        f"search over {len(queries)} queries x {settings.search_passes}: p50 {run.figures['catalogue_search_p50_ms']} "
+        f"ms, p95 {run.figures['catalogue_search_p95_ms']} ms"
+    )
+    return typical_municipality(dict(zip(codes.tolist(), counts.tolist(), strict=True)), run)
+
+
+def typical_municipality(counts: dict[str, int], run: Run) -> str:
+    """The municipality of median size among those with a full page of locations (by size, then code)."""
+    full = sorted((n, code) for code, n in counts.items() if n >= PAGE_ROWS)
+    if not full:
+        raise BenchError(f"no municipality has {PAGE_ROWS} locations")
+    n, code = full[(len(full) - 1) // 2]
+    run.figures["compare_municipality_locations"] = n
+    run.notes["municipality"] = f"{code} ({n} locations, the median of the {len(full)} with {PAGE_ROWS} or more)"
+    return code
+
+
+# -- 3. throughput --------------------------------------------------------------------------------------------
+
+
+def _check_page(server, path: str) -> None:
+    status, _, body = fetch(server, path)
+    listed = body.count(RESULT_MARKER)
+    if status != 200 or listed != PAGE_ROWS:
+        raise BenchError(f"{server.name}: GET {path} gave {status} with {listed} results, not 200 with {PAGE_ROWS}")
+
+
+def measure_throughput(settings: Settings, database_url: str, municipality: str, log_dir: Path, run: Run) -> None:
+    query = urlencode({"municipality": municipality})
+    compare_path, baseline_path = f"/units?{query}", f"/list?{query}"
+    workers = settings.workers
+    with (
+        serve("compare", "bench.wsgi:compare_app()", database_url, log_dir, workers=workers) as compare,
+        serve("baseline", "bench.wsgi:baseline_app()", database_url, log_dir, workers=workers) as baseline,
+    ):
+        log(f"warming up {workers} workers per app (the compare app builds its index in each)")
+        for server, path in ((compare, compare_path), (baseline, baseline_path)):
+            warm_up(server, path, workers, seconds=settings.warmup_seconds, threads=settings.load_threads)
+            _check_page(server, path)
+        log(
+            f"measuring: {settings.rounds} x {settings.load_seconds:g} s per app, alternating, "
+            f"{settings.load_threads} client threads"
+        )
+        gc.collect()
+        gc.freeze()  # this process still holds the search step's index: keep the collector off it while measuring
+        try:
+            results = alternate(
+                [(compare, compare_path), (baseline, baseline_path)],
+                rounds=settings.rounds,
+                seconds=settings.load_seconds,
+                threads=settings.load_threads,
+            )
+        finally:
+            gc.unfreeze()
+    record_throughput(results, run)
+    run.notes["compare_path"] = compare_path
+    run.notes["baseline_path"] = baseline_path
+
+
+def record_throughput(results: dict[str, list[LoadResult]], run: Run) -> None:
+    for name in ("compare", "baseline"):
+        rounds = results[name]
+        run.figures[f"{name}_rps"] = round(fmean(r.rps for r in rounds), 1)
+        run.figures[f"{name}_errors"] = sum(r.errors for r in rounds)
+        run.notes[f"{name}_rounds"] = ", ".join(f"{r.rps:.1f}" for r in rounds)
+        log(f"{name}: {run.notes[f'{name}_rounds']} req/s; {run.figures[f'{name}_errors']} errors")
+    run.figures["compare_to_baseline"] = round(run.figures["compare_rps"] / run.figures["baseline_rps"], 3)
+    failed = [r for r in results["compare"] if r.errors]
+    if failed:
+        raise BenchError(
+            f"the compare page failed {run.figures['compare_errors']} times "
+            f"({dict(failed[0].statuses)}); first: {failed[0].first_error}"
+        )
+
+
+# -- 4. results -----------------------------------------------------------------------------------------------
+
+
+def ordered_results(figures: dict[str, float]) -> dict[str, float]:
+    missing = [key for key in REQUIRED_FIGURES if key not in figures]
+    bad = {k: v for k, v in figures.items() if isinstance(v, bool) or not isinstance(v, int | float)}
+    bad.update({k: v for k, v in figures.items() if k not in bad and not math.isfinite(v)})
+    if missing or bad:
+        raise BenchError(f"results incomplete: missing {missing}, not finite numbers {bad}")
+    return {key: figures[key] for key in FIGURES if key in figures}
+
+
+def met(key: str, value: float) -> str:
+    target = FIGURES[key][2]
+    if target is None:
+        return ""
+    comparison, limit = target
+    return "yes" if (value <= limit if comparison == "<=" else value >= limit) else "**no**"
+
+
+DOC_TEMPLATE = """\
+# Performance
+
+How fast the catalogue imports, searches and serves at national scale: 50 000 service locations in 300
+municipalities, from the synthetic PTV v11 feed of `bench/national_feed.py`. The figures below are written by the
+benchmark itself; do not edit them by hand (edit the template in `bench/run.py`).
+
+## Running it
+
+    make bench                   # or: .venv/bin/python -m bench.run --help
+
+A run takes about three minutes on two cores. The feed (about 370 MB) is generated on the first run and cached
+under `bench/.cache/` (gitignored), keyed by the generator's parameters and source; its generation time is not
+part of any figure. The run writes `bench/results.json` (a flat object of numbers, the record of the latest
+measured run) and this file. `--no-postgresql` leaves out the import into PostgreSQL (about 40 s).
+
+Benchmarks never run in `make test`; `tests/bench/test_bench_small.py` runs the same harness at a tiny scale
+there, to prove it works, and asserts no durations.
+
+## What is measured
+
+1. **Import.** `import_catalogue` of the whole feed into a fresh, migrated SQLite database, in a child process
+   (`bench/import_child.py`) that reports the import's wall time and its own peak RSS (`ru_maxrss`, so the
+   Flask app and libraries are included). Then the same feed again into the same database: nothing changes, so
+   nothing is written, but every record is still read, parsed and hashed. When pgserver is installed (a dev
+   dependency) the first import is repeated into a fresh PostgreSQL database.
+2. **Search.** In-process, on the imported SQLite database: the in-memory index is built once (as each worker does
+   on its first request), then a seeded list of realistic searches (`bench/queries.py`: municipality names with a
+   typing error, street names, words of unit names, filters for municipality, language, opening hours,
+   step-free entrance, provider, kind of service and distance from a postcode, sorted by relevance, distance or
+   name) is run once as a warm-up and then timed with `time.perf_counter`. The timed work is `run_search` in a
+   request context, which is what the `/units` page does before rendering: query parsing, place lookup and the
+   index search. The core figure leaves out the request context.
+3. **Throughput.** The portal and a baseline are served side by side with gunicorn over loopback HTTP, with
+   the same settings (sync workers, one thread each). The baseline (`bench/baseline_app.py`) is a bare Flask
+   app that reads 20 rows of one municipality from the same database with SQLAlchemy Core and renders them with
+   a minimal Jinja template. The page under test is `/units?municipality=CODE` (20 results a page, checked once
+   before measuring) for a typical municipality: the median-sized one among those with 20 locations or more
+   (the largest has thousands, and sorting them all would make the baseline's query the slow part). Both are
+   warmed up until every worker has answered (a compare worker builds its index on its first request), then
+   measured for the same time with the same load generator (`bench/load.py`: client threads, each with its own
+   connection, counting 200 answers and keeping the session cookie as a browser would), alternating compare
+   and baseline to spread the machine's noise over both. A non-200 answer from the compare page fails the run.
+
+The machine is a noisy shared VM, and the load generator runs on the same cores as the servers, so throughput
+figures are comparable within a run (hence the ratio) more than between runs.
+
+## Targets
+
+| Figure | Target |
+|---|---|
+| `catalogue_import_seconds` | ≤ 90 s |
+| `catalogue_import_peak_rss_mb` | ≤ 400 MB |
+| `catalogue_search_p95_ms` | ≤ 30 ms |
+| `compare_to_baseline` | ≥ 0.5 |
+
+## Latest run
+
+{run_line}
+
+| Figure | Value | Meaning | Target met |
+|---|---:|---|---|
+{table}
+
+{notes}
+"""
+
+
+def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
+    rows = []
+    for key, value in results.items():
+        meaning, unit, _ = FIGURES[key]
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        rows.append(f"| `{key}` | {shown}{' ' + unit if unit else ''} | {meaning} | {met(key, value)} |")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    run_line = (
+        f"{when}, HEAD {_commit()}, Python {platform.python_version()}, {results['machine_cpus']} CPUs; feed of "
+        f"{settings.locations} locations in {settings.municipalities} municipalities (seed {settings.seed})."
+    )
+    notes = [
+        f"- Compare page: `{run.notes.get('compare_path', '')}`, municipality {run.notes.get('municipality', '')}; "
+        f"baseline: `{run.notes.get('baseline_path', '')}`.",
+        f"- Requests per second in each window: compare {run.notes.get('compare_rounds', '')}; "
+        f"baseline {run.notes.get('baseline_rounds', '')}.",
+    ]
+    if "postgresql" in run.notes:
+        notes.append(f"- PostgreSQL import: {run.notes['postgresql']}.")
+    return DOC_TEMPLATE.format(run_line=run_line, table="\n".join(rows), notes="\n".join(notes))
+
+
+def _commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+# -- the run --------------------------------------------------------------------------------------------------
+
+
+def run_benchmark(settings: Settings) -> dict[str, float]:
+    started = time.perf_counter()
+    work = settings.work_dir or settings.cache_dir / "work"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    run = Run()
+    run.figures["machine_cpus"] = os.cpu_count() or 1
+    run.figures["feed_locations"] = settings.locations
+    run.figures["feed_municipalities"] = settings.municipalities
+    feed = cached_feed(settings)
+    sqlite_path = work / "catalogue.sqlite3"
+    measure_imports(settings, feed, sqlite_path, run)
+    database_url = f"sqlite:///{sqlite_path}"
+    municipality = measure_search(settings, database_url, run)
+    measure_throughput(settings, database_url, municipality, work, run)
+    run.figures["server_workers"] = settings.workers
+    run.figures["load_threads"] = settings.load_threads
+    run.figures["load_seconds"] = settings.load_seconds
+    run.figures["load_rounds"] = settings.rounds
+    run.figures["bench_run_seconds"] = round(time.perf_counter() - started, 1)
+    results = ordered_results(run.figures)
+    settings.results_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if settings.doc_path is not None:
+        settings.doc_path.parent.mkdir(parents=True, exist_ok=True)
+        settings.doc_path.write_text(render_doc(results, run, settings), encoding="utf-8")
+    log(f"wrote {settings.results_path}" + (f" and {settings.doc_path}" if settings.doc_path else ""))
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    defaults = Settings()
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--locations", type=int, default=defaults.locations)
+    parser.add_argument("--municipalities", type=int, default=defaults.municipalities)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--queries", type=int, default=defaults.queries, help="distinct searches to time")
+    parser.add_argument("--workers", type=int, default=defaults.workers, help="gunicorn workers per app")
+    parser.add_argument("--load-threads", type=int, default=defaults.load_threads)
+    parser.add_argument("--load-seconds", type=float, default=defaults.load_seconds, help="one measuring window")
+    parser.add_argument("--rounds", type=int, default=defaults.rounds, help="windows per app, alternating")
+    parser.add_argument("--warmup-seconds", type=float, default=defaults.warmup_seconds)
+    parser.add_argument(
+        "--no-postgresql", action="store_true", help="skip the import into PostgreSQL (saves about 40 s)"
+    )
+    parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
+    parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir)
+    parser.add_argument("--results", type=Path, default=defaults.results_path)
+    parser.add_argument("--doc", type=Path, default=defaults.doc_path)
+    args = parser.parse_args(argv)
+    settings = Settings(
+        locations=args.locations,
+        municipalities=args.municipalities,
+        seed=args.seed,
+        queries=args.queries,
+        workers=args.workers,
+        load_threads=args.load_threads,
+        load_seconds=args.load_seconds,
+        rounds=args.rounds,
+        warmup_seconds=args.warmup_seconds,
+        postgresql=not args.no_postgresql,
+        postgresql_url=args.postgresql_url,
+        cache_dir=args.cache_dir,
+        results_path=args.results,
+        doc_path=args.doc,
+    )
+    try:
+        results = run_benchmark(settings)
+    except BenchError as error:
+        print(f"bench failed: {error}", file=sys.stderr)
+        return 1
+    for key, value in results.items():
+        print(f"{key:40} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

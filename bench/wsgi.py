@@ -1,0 +1,46 @@
+"""The two apps the load test serves with gunicorn, built from BENCH_DATABASE_URL.
+
+`gunicorn 'bench.wsgi:compare_app()'` is the real portal (the test config with the bench database);
+`gunicorn 'bench.wsgi:baseline_app()'` is the bare Flask app of `bench.baseline_app`. Both are wrapped in the
+same one-line middleware that names the worker process in a response header, so the warm-up can tell when
+every worker has answered (and so built its search index).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+WORKER_HEADER = "X-Bench-Worker"
+
+
+def with_worker_header(app: Callable) -> Callable:
+    pid = str(os.getpid())
+
+    def wrapped(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        def start(status: str, headers: list, exc_info=None):
+            return start_response(status, [*headers, (WORKER_HEADER, pid)], exc_info)
+
+        return app(environ, start)
+
+    return wrapped
+
+
+def database_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        raise RuntimeError("BENCH_DATABASE_URL is not set")
+    return url
+
+
+def compare_app() -> Callable:
+    from portal import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(), "RESIDENT_OIDC_ISSUER": "", "STAFF_OIDC_ISSUER": ""})
+    return with_worker_header(app)
+
+
+def baseline_app() -> Callable:
+    from bench.baseline_app import create_baseline_app
+
+    return with_worker_header(create_baseline_app(database_url()))
