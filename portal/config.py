@@ -75,6 +75,9 @@ class Config:
     DEMO_IDP = _env_bool("DEMO_IDP", False)
     # Test identities use the "temporary" individual numbers 900-999.
     HETU_ALLOW_TEMPORARY = _env_bool("HETU_ALLOW_TEMPORARY", False)
+    # Compare pages: how often a worker checks for a new import, and how many anonymous pages it keeps rendered.
+    CATALOGUE_VERSION_TTL_SECONDS = float(os.environ.get("CATALOGUE_VERSION_TTL_SECONDS", "2"))
+    COMPARE_PAGE_CACHE_SIZE = int(os.environ.get("COMPARE_PAGE_CACHE_SIZE", "512"))
     PREFERRED_URL_SCHEME = "https"
 
 
@@ -109,6 +112,7 @@ class TestConfig(DevelopmentConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # every test app names its own database
     HETU_HASH_KEY = "test-hetu-key"
     SECRET_KEY = "test-secret-key"
+    CATALOGUE_VERSION_TTL_SECONDS = 0  # tests import and search within the same second
 
 
 configs = {

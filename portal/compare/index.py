@@ -11,10 +11,12 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.catalogue.derive import provider_type
@@ -42,6 +44,7 @@ class CatalogueIndex:
     streets: dict[str, list[str | None]]  # fi, sv
     municipality_names: dict[str, dict[str, str]]  # code -> {fi, sv}
     municipality: np.ndarray  # code per location (str objects)
+    by_municipality: dict[str, np.ndarray]  # code -> positions, so a municipality filter compares no strings
     postal_code: np.ndarray
     latitude: np.ndarray  # NaN without coordinates
     longitude: np.ndarray
@@ -81,12 +84,24 @@ def catalogue_version() -> tuple:
 
 _lock = threading.Lock()
 _cache: dict[str, CatalogueIndex] = {}
+_checked: dict[str, tuple[float, tuple]] = {}  # database -> (when the version was read, the version)
 
 
 def current_index() -> CatalogueIndex:
-    """The index for the catalogue as it is now; rebuilt when the version has moved on."""
+    """The index for the catalogue as it is now; rebuilt when the version has moved on.
+
+    The version is read at most every CATALOGUE_VERSION_TTL_SECONDS per process: an import shows up on the
+    compare pages within that time, and a page view costs no query.
+    """
     key = str(db.engine.url)
-    version = catalogue_version()
+    ttl = current_app.config.get("CATALOGUE_VERSION_TTL_SECONDS", 0)
+    now = time.monotonic()
+    checked = _checked.get(key)
+    if checked and ttl and now - checked[0] < ttl and key in _cache:
+        version = checked[1]
+    else:
+        version = catalogue_version()
+        _checked[key] = (now, version)
     index = _cache.get(key)
     if index is None or index.version != version:
         with _lock:
@@ -170,6 +185,10 @@ def build_index(version: tuple) -> CatalogueIndex:
         name_rank[lang] = rank
 
     vocabulary, postings = _postings(rows)
+    by_municipality: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        if r.municipality_code:
+            by_municipality[r.municipality_code].append(i)
     streets: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         for value in {street_name(r.street_fi), street_name(r.street_sv)} - {""}:
@@ -182,6 +201,7 @@ def build_index(version: tuple) -> CatalogueIndex:
         streets={"fi": [r.street_fi for r in rows], "sv": [r.street_sv for r in rows]},
         municipality_names=municipality_names,
         municipality=np.array([r.municipality_code or "" for r in rows], dtype=object),
+        by_municipality={code: np.array(hits, dtype=np.int64) for code, hits in by_municipality.items()},
         postal_code=np.array([r.postal_code or "" for r in rows], dtype=object),
         latitude=floats(r.latitude for r in rows),
         longitude=floats(r.longitude for r in rows),

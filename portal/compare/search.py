@@ -170,7 +170,7 @@ def _filter_mask(index: CatalogueIndex, query: SearchQuery) -> np.ndarray:
     elif query.kind:
         mask &= index.kinds[query.kind]
     if query.municipality:
-        mask &= index.municipality == query.municipality
+        mask &= _positions(len(index), index.by_municipality.get(query.municipality))
     if query.service_language:
         mask &= index.speaks[query.service_language]
     if query.provider:
@@ -183,6 +183,13 @@ def _filter_mask(index: CatalogueIndex, query: SearchQuery) -> np.ndarray:
         mask &= index.accessible
     if query.accepts_new:
         mask &= index.accepts_new
+    return mask
+
+
+def _positions(size: int, positions: np.ndarray | None) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    if positions is not None:
+        mask[positions] = True
     return mask
 
 

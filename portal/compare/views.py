@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.compare import basket, bp
+from portal.compare import basket, bp, page_cache
 from portal.compare.labels import (
     IN_LANGUAGE,
     KIND_LABELS,
@@ -36,6 +36,13 @@ LABELS = {
 
 @bp.route("/units")
 def search():
+    key = page_cache.page_key()
+    hit = page_cache.cached(key)
+    if hit is not None:
+        response = make_response(hit.body)
+        response.headers.extend(hit.headers)
+        response.vary.add("HX-Request")
+        return response
     page = run_search(request.args)
     response = render_page(
         "views/compare/search.html",
@@ -56,6 +63,9 @@ def search():
     if is_htmx():
         # The address bar shows the search without the form's empty fields, as the links on the page do.
         response.headers["HX-Push-Url"] = url_for("compare.search", **page.query.to_args())
+    if response.status_code == 200:
+        kept = tuple((name, value) for name, value in response.headers.items() if name in ("HX-Push-Url",))
+        page_cache.store(key, response.get_data(), kept)
     return response
 
 

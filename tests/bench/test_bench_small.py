@@ -83,9 +83,16 @@ def test_a_failing_compare_page_fails_the_run() -> None:
     fine = LoadResult(seconds=1.0, ok=10)
     run = Run()
     with pytest.raises(BenchError, match="the compare page failed 2 times.*500"):
-        record_throughput({"compare": [fine, failed], "baseline": [fine, fine]}, run)
-    record_throughput({"compare": [fine, fine], "baseline": [failed, fine]}, run)  # the baseline's are only counted
+        record_throughput({"compare": [fine, failed], "compare_uncached": [fine, fine], "baseline": [fine, fine]}, run)
+    with pytest.raises(BenchError, match="the compare page failed 2 times.*500"):
+        record_throughput(
+            {"compare": [fine, fine], "compare_uncached": [failed, fine], "baseline": [fine, fine]}, Run()
+        )
+    run = Run()
+    # the baseline's errors are only counted
+    record_throughput({"compare": [fine, fine], "compare_uncached": [fine, fine], "baseline": [failed, fine]}, run)
     assert run.figures["baseline_errors"] == 2 and run.figures["compare_to_baseline"] == pytest.approx(10 / 6.5, 1e-3)
+    assert run.figures["compare_uncached_to_baseline"] == pytest.approx(10 / 6.5, 1e-3)
 
 
 def test_percentile_interpolates_like_numpy() -> None:
