@@ -47,6 +47,11 @@ def run_search(args: Mapping[str, str]) -> SearchPage:
     return SearchPage(index, query, result, place_not_found, home_used)
 
 
+def in_catalogue(location_id: str) -> bool:
+    """Whether the catalogue has this unit, from the index: no rows read or records parsed."""
+    return location_id in current_index().position
+
+
 def compared_units() -> list[Unit]:
     ids = basket.compared_ids()
     units = load_units(ids)

@@ -17,7 +17,7 @@ from portal.compare.labels import (
     kind_options,
 )
 from portal.compare.search import DISTANCES_KM, SORTS
-from portal.compare.services import compared_units, content_language, result_rows, run_search
+from portal.compare.services import compared_units, content_language, in_catalogue, result_rows, run_search
 from portal.compare.units import hours_view, load_unit
 from portal.extensions import csrf
 from portal.htmx import is_htmx, render_page
@@ -115,7 +115,7 @@ def _back(default: str):
 def compare_add():
     _refuse_cross_site()
     location_id = (request.form.get("location_id") or "").lower()
-    if load_unit(location_id) is None:
+    if not in_catalogue(location_id):
         abort(404)
     refused = None
     if not basket.add(location_id):
