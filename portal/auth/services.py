@@ -138,9 +138,16 @@ def remember_language(user: CurrentUser, language: str) -> None:
 
 
 def record_event(
-    action: str, *, actor: CurrentUser | None = None, subject_person_id: int | None = None, **detail: Any
+    action: str,
+    *,
+    actor: CurrentUser | None = None,
+    subject_person_id: int | None = None,
+    commit: bool = True,
+    **detail: Any,
 ) -> None:
-    """Append to the access and security log. Callers must never pass an identity code in `detail`."""
+    """Append to the access and security log. Callers must never pass an identity code in `detail`.
+
+    `commit=False` leaves the row in the caller's transaction, so it lands (or not) with the change it records."""
     db.session.add(
         AuditEvent(
             action=action,
@@ -151,7 +158,8 @@ def record_event(
             detail=json.dumps(detail, sort_keys=True, default=str),
         )
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def rollback() -> None:

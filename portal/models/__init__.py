@@ -9,6 +9,15 @@ from portal.models.catalogue import (
     CatalogueOverlayLoad,
     CatalogueService,
 )
+from portal.models.choice import (
+    Choice,
+    IntervalOverride,
+    ListingSlot,
+    OrganiserSetting,
+    OutboxMessage,
+    SettingChange,
+    UnitCapacity,
+)
 from portal.models.people import Person, StaffRoleGrant, StaffUser
 from portal.models.web_session import WebSession
 
@@ -20,8 +29,15 @@ __all__ = [
     "CatalogueOrganisation",
     "CatalogueOverlayLoad",
     "CatalogueService",
+    "Choice",
+    "IntervalOverride",
+    "ListingSlot",
+    "OrganiserSetting",
+    "OutboxMessage",
     "Person",
+    "SettingChange",
     "StaffRoleGrant",
     "StaffUser",
+    "UnitCapacity",
     "WebSession",
 ]

@@ -94,3 +94,17 @@ def login_as(client: FlaskClient):
         return login(client, sub, kind or PERSONAS[sub].kind)
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo-catalogue")
+
+
+@pytest.fixture
+def catalogue(app: Flask, demo_files):
+    """The app with the demo PTV feed imported and the demo overlay loaded."""
+    from tests.conftest import load_demo_catalogue
+
+    load_demo_catalogue(app, demo_files)
+    return app

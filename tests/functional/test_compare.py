@@ -10,20 +10,8 @@ from portal.demo.overlay import FULL, NOT_APPROVED
 from portal.demo.ptv_feed import channel_id, demo_units
 from portal.extensions import db
 from portal.models import CatalogueApproval, CatalogueLocation
-from tests.conftest import load_demo_catalogue
 
 JARVENPAA, NURMIJARVI, PORVOO = "186", "543", "638"
-
-
-@pytest.fixture(scope="session")
-def demo_files(tmp_path_factory):
-    return tmp_path_factory.mktemp("demo-catalogue")
-
-
-@pytest.fixture
-def catalogue(app, demo_files):
-    load_demo_catalogue(app, demo_files)
-    return app
 
 
 def result_ids(page) -> list[str]:

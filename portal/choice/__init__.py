@@ -1,0 +1,1 @@
+"""Listing with a sote centre and a dental unit: the rules, the choices and the figures."""

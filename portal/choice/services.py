@@ -1,0 +1,531 @@
+"""Listing with a sote centre or a dental unit: what a resident has, what a new choice would mean, and the
+confirmation that makes it, under the organiser's rules, in one transaction with its outbox messages.
+
+The rules are checked twice: for the check-your-answers page (so the resident learns early) and again at
+confirmation, after the resident's listing slot is locked (so nothing the page showed can be relied on).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.auth.services import CurrentUser, record_event
+from portal.choice.rules import KINDS, Rules, load_rules
+from portal.compare.index import current_index
+from portal.compare.search import haversine_km
+from portal.compare.units import today_in_helsinki
+from portal.extensions import db
+from portal.models import (
+    CatalogueApproval,
+    CatalogueLocation,
+    Choice,
+    IntervalOverride,
+    ListingSlot,
+    Person,
+    UnitCapacity,
+)
+from portal.models._types import utcnow
+from portal.outbox.messages import enqueue
+
+REFERENCE_ALPHABET = "ABCDEFHJKLMNPRSTUVWXY3456789"  # no 0/O, 1/I, 2/Z, G/6 look-alikes
+ALTERNATIVES = 3
+
+# Why a choice cannot be made; the views turn each into a sentence in the reader's language.
+PROBLEMS = (
+    "not_eligible",  # home municipality outside the organiser's area
+    "unknown_unit",  # not in the catalogue
+    "not_approved",  # not approved by the organiser for this kind of listing
+    "not_accepting",  # approved, but takes no new clients
+    "full",  # the organiser's capacity is reached
+    "already_listed",  # the resident is listed there now
+    "already_pending",  # the resident has already chosen it, waiting to take effect
+    "too_early",  # the minimum time since the last switch has not passed
+    "changed",  # the listing changed after the page was shown (another tab, the help line)
+)
+
+
+OFFER_ALTERNATIVES = {"full", "not_accepting", "not_approved"}
+
+
+class ChoiceRefused(Exception):
+    def __init__(self, problem: str, plan: Plan | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.plan = plan
+
+
+class NotCancellable(Exception):
+    """The choice has taken effect, was cancelled already, or is not this resident's."""
+
+
+@dataclass
+class Listing:
+    kind: str
+    current: Choice | None = None
+    pending: Choice | None = None
+    version: int = 0
+
+
+@dataclass
+class UnitOffer:
+    """A unit as something to list with: the organiser's approval and its capacity."""
+
+    location_id: str
+    organisation_id: str
+    name_fi: str
+    name_sv: str
+    approved: bool
+    accepts_new: bool
+    capacity: int | None
+    taken: int
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.taken >= self.capacity
+
+    def name(self, language: str) -> str:
+        return (self.name_sv if language == "sv" else self.name_fi) or self.name_fi or self.name_sv
+
+
+@dataclass
+class Alternative:
+    location_id: str
+    name: str
+    municipality: str
+    distance_km: float | None
+
+
+@dataclass
+class Plan:
+    """What confirming would do, for the check-your-answers page and for the refusal."""
+
+    kind: str
+    unit: UnitOffer | None
+    listing: Listing
+    effective_on: date
+    next_switch_on: date
+    switch_allowed_from: date | None  # None: no current listing, so no interval applies
+    override: IntervalOverride | None
+    problem: str | None
+    alternatives: list[Alternative] = field(default_factory=list)
+
+
+def listing(person_id: int, kind: str, today: date | None = None) -> Listing:
+    """The resident's current and pending choice of a kind, worked out from the dates."""
+    today = today or today_in_helsinki()
+    rows = db.session.scalars(
+        select(Choice)
+        .where(Choice.person_id == person_id, Choice.kind == kind, Choice.cancelled_at.is_(None))
+        .where(or_(Choice.ended_on.is_(None), Choice.ended_on > today))
+        .order_by(Choice.effective_on, Choice.id)
+    ).all()
+    result = Listing(kind)
+    for row in rows:
+        if row.effective_on <= today:
+            result.current = row
+        else:
+            result.pending = row
+    result.version = db.session.scalar(select(ListingSlot.version).filter_by(person_id=person_id, kind=kind)) or 0
+    return result
+
+
+def listings(person_id: int, today: date | None = None) -> dict[str, Listing]:
+    return {kind: listing(person_id, kind, today) for kind in KINDS}
+
+
+def history(person_id: int) -> list[Choice]:
+    query = select(Choice).filter_by(person_id=person_id).order_by(Choice.chosen_at.desc(), Choice.id.desc())
+    return list(db.session.scalars(query))
+
+
+def find_choice(person_id: int, reference: str) -> Choice | None:
+    return db.session.scalar(select(Choice).filter_by(person_id=person_id, reference=reference))
+
+
+def unit_offer(kind: str, location_id: str, today: date | None = None) -> UnitOffer | None:
+    row = db.session.get(CatalogueLocation, location_id)
+    if row is None:
+        return None
+    approval = db.session.get(CatalogueApproval, location_id)
+    capacity = db.session.scalar(select(UnitCapacity.capacity).filter_by(location_id=location_id, kind=kind))
+    return UnitOffer(
+        location_id=row.id,
+        organisation_id=row.organisation_id,
+        name_fi=row.name_fi or "",
+        name_sv=row.name_sv or "",
+        approved=approval is not None and kind in approval.kinds.split(),
+        accepts_new=bool(approval and approval.accepts_new_clients),
+        capacity=capacity,
+        taken=seats_taken(kind, location_id, today or today_in_helsinki()) if capacity is not None else 0,
+    )
+
+
+def seats_taken(kind: str, location_id: str, today: date) -> int:
+    """Residents listed at the unit now or waiting to be, and those still there until a switch takes effect."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Choice)
+        .where(Choice.location_id == location_id, Choice.kind == kind, Choice.cancelled_at.is_(None))
+        .where(or_(Choice.ended_on.is_(None), Choice.ended_on > today))
+    )
+
+
+def plan_choice(
+    person: Person, kind: str, location_id: str, *, language: str = "fi", today: date | None = None
+) -> Plan:
+    today = today or today_in_helsinki()
+    rules = load_rules()
+    state = listing(person.id, kind, today)
+    offer = unit_offer(kind, location_id, today)
+    override = usable_override(person.id, kind, today)
+    plan = _plan(rules, person, kind, offer, state, override, today)
+    if plan.problem in OFFER_ALTERNATIVES:
+        plan.alternatives = alternatives(kind, location_id, language)
+    return plan
+
+
+def _plan(
+    rules: Rules,
+    person: Person,
+    kind: str,
+    offer: UnitOffer | None,
+    state: Listing,
+    override: IntervalOverride | None,
+    today: date,
+) -> Plan:
+    effective_on = rules.effective_on(today)
+    allowed_from = rules.next_switch_on(state.current.effective_on) if state.current else None
+    plan = Plan(
+        kind=kind,
+        unit=offer,
+        listing=state,
+        effective_on=effective_on,
+        next_switch_on=rules.next_switch_on(effective_on),
+        switch_allowed_from=allowed_from,
+        override=None,
+        problem=None,
+    )
+    if kind not in KINDS:
+        plan.problem = "not_approved"
+    elif not rules.eligible(person.home_municipality_code):
+        plan.problem = "not_eligible"
+    elif offer is None:
+        plan.problem = "unknown_unit"
+    elif not offer.approved:
+        plan.problem = "not_approved"
+    elif state.pending is not None and state.pending.location_id == offer.location_id:
+        plan.problem = "already_pending"
+    elif state.current is not None and state.current.location_id == offer.location_id and state.pending is None:
+        plan.problem = "already_listed"
+    elif allowed_from is not None and today < allowed_from and override is None:
+        plan.problem = "too_early"
+    elif not offer.accepts_new:
+        plan.problem = "not_accepting"
+    elif offer.full:
+        plan.problem = "full"
+    if allowed_from is not None and today < allowed_from and override is not None:
+        plan.override = override
+    return plan
+
+
+def usable_override(person_id: int, kind: str, today: date) -> IntervalOverride | None:
+    return db.session.scalar(
+        select(IntervalOverride)
+        .filter_by(person_id=person_id, kind=kind, used_at=None)
+        .where(IntervalOverride.valid_until >= today)
+        .order_by(IntervalOverride.granted_at.desc())
+        .limit(1)
+    )
+
+
+def new_request_key() -> str:
+    """For the confirm form: a double click or a resent form carries the same key and gets the same choice."""
+    return secrets.token_urlsafe(24)
+
+
+def confirm_choice(
+    *,
+    person_id: int,
+    kind: str,
+    location_id: str,
+    request_key: str,
+    expected_version: int,
+    actor: CurrentUser,
+    today: date | None = None,
+) -> Choice:
+    """Make the choice, or raise ChoiceRefused. Returns the existing choice when this request was already made."""
+    today = today or today_in_helsinki()
+    try:
+        choice = _confirm(person_id, kind, location_id, request_key, expected_version, actor, today)
+    except _Conflict:
+        db.session.rollback()
+    except IntegrityError:  # a concurrent first listing took the slot, or this request key was used
+        db.session.rollback()
+    except ChoiceRefused:
+        db.session.rollback()
+        raise
+    else:
+        return choice
+    existing = db.session.scalar(select(Choice).filter_by(request_key=request_key))
+    if existing is not None and existing.person_id == person_id:
+        return existing
+    raise ChoiceRefused("changed")
+
+
+class _Conflict(Exception):
+    pass
+
+
+def lock_slot(person_id: int, kind: str, expected_version: int | None) -> None:
+    """Take the resident's slot for this kind, or raise _Conflict when it moved past `expected_version`.
+
+    This is the transaction's first write: on PostgreSQL it holds the row lock until commit; on SQLite it takes the
+    database's write lock, so every read after it sees the latest committed state on both.
+    """
+    if expected_version == 0:
+        db.session.execute(insert(ListingSlot).values(person_id=person_id, kind=kind, version=1))
+        return
+    condition = [ListingSlot.person_id == person_id, ListingSlot.kind == kind]
+    if expected_version is not None:
+        condition.append(ListingSlot.version == expected_version)
+    result = db.session.execute(
+        update(ListingSlot).where(*condition).values(version=ListingSlot.version + 1),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        raise _Conflict()
+
+
+def _confirm(
+    person_id: int,
+    kind: str,
+    location_id: str,
+    request_key: str,
+    expected_version: int,
+    actor: CurrentUser,
+    today: date,
+) -> Choice:
+    lock_slot(person_id, kind, expected_version)
+    rules = load_rules()
+    person = db.session.get(Person, person_id)
+    state = listing(person_id, kind, today)
+    offer = unit_offer(kind, location_id, today)
+    override = usable_override(person_id, kind, today)
+    plan = _plan(rules, person, kind, offer, state, override, today)
+    if plan.problem is None and offer.capacity is not None:
+        plan.problem = _lock_capacity(kind, location_id, today)
+    if plan.problem:
+        db.session.rollback()
+        if plan.problem in OFFER_ALTERNATIVES:
+            plan.alternatives = alternatives(kind, location_id)
+        raise ChoiceRefused(plan.problem, plan)
+
+    now = utcnow()
+    replaced = state.pending
+    if replaced is not None:
+        replaced.cancelled_at, replaced.cancel_reason = now, "replaced"
+    previous = state.current
+    if previous is not None:
+        previous.ended_on = plan.effective_on
+    choice = Choice(
+        reference=_new_reference(),
+        request_key=request_key,
+        person_id=person_id,
+        kind=kind,
+        location_id=offer.location_id,
+        organisation_id=offer.organisation_id,
+        unit_name_fi=offer.name_fi,
+        unit_name_sv=offer.name_sv,
+        previous_choice_id=previous.id if previous else None,
+        chosen_at=now,
+        effective_on=plan.effective_on,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        override_id=plan.override.id if plan.override else None,
+    )
+    db.session.add(choice)
+    if plan.override is not None:
+        plan.override.used_at = now
+    db.session.flush()
+    if replaced is not None:
+        enqueue(replaced, "listing.cancelled", previous, organiser=rules.organiser_name)
+    enqueue(choice, "listing.chosen", previous, organiser=rules.organiser_name)
+    if choice.effective_on <= today:
+        choice.took_effect_at = now
+        enqueue(choice, "listing.took_effect", previous, organiser=rules.organiser_name)
+    record_event(
+        "listing_chosen",
+        actor=actor,
+        subject_person_id=person_id if actor.kind != "resident" else None,
+        reference=choice.reference,
+        kind=kind,
+        location=location_id,
+        override=bool(plan.override),
+        commit=False,
+    )
+    db.session.commit()
+    return choice
+
+
+def _lock_capacity(kind: str, location_id: str, today: date) -> str | None:
+    """Lock the unit's capacity row, then count: no other confirmation into the unit can pass in between."""
+    db.session.execute(
+        update(UnitCapacity)
+        .where(UnitCapacity.location_id == location_id, UnitCapacity.kind == kind)
+        .values(lock_version=UnitCapacity.lock_version + 1),
+        execution_options={"synchronize_session": False},
+    )
+    capacity = db.session.scalar(select(UnitCapacity.capacity).filter_by(location_id=location_id, kind=kind))
+    if capacity is not None and seats_taken(kind, location_id, today) >= capacity:
+        return "full"
+    return None
+
+
+def _new_reference() -> str:
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def cancel_choice(*, person_id: int, reference: str, actor: CurrentUser, today: date | None = None) -> Choice:
+    """Cancel a choice that has not taken effect; the listing it would have ended goes on as before."""
+    today = today or today_in_helsinki()
+    try:
+        lock_slot(person_id, _kind_of(person_id, reference), None)
+    except _Conflict:
+        db.session.rollback()
+        raise NotCancellable() from None
+    choice = find_choice(person_id, reference)
+    if choice is None or choice.cancelled_at is not None or choice.effective_on <= today:
+        db.session.rollback()
+        raise NotCancellable()
+    choice.cancelled_at, choice.cancel_reason = utcnow(), "resident" if actor.kind == "resident" else "staff"
+    previous = db.session.get(Choice, choice.previous_choice_id) if choice.previous_choice_id else None
+    if previous is not None and previous.ended_on == choice.effective_on:
+        previous.ended_on = None
+    db.session.flush()
+    enqueue(choice, "listing.cancelled", previous, organiser=load_rules().organiser_name)
+    record_event(
+        "listing_cancelled",
+        actor=actor,
+        subject_person_id=person_id if actor.kind != "resident" else None,
+        reference=reference,
+        commit=False,
+    )
+    db.session.commit()
+    return choice
+
+
+def _kind_of(person_id: int, reference: str) -> str:
+    kind = db.session.scalar(select(Choice.kind).filter_by(person_id=person_id, reference=reference))
+    if kind is None:
+        raise NotCancellable()
+    return kind
+
+
+def take_effect_due(today: date | None = None, limit: int = 1000) -> int:
+    """Write the take-effect messages of choices whose day has come; safe to run from several places at once."""
+    today = today or today_in_helsinki()
+    organiser = load_rules().organiser_name
+    due = db.session.scalars(
+        select(Choice.id)
+        .where(Choice.effective_on <= today, Choice.took_effect_at.is_(None), Choice.cancelled_at.is_(None))
+        .order_by(Choice.effective_on, Choice.id)
+        .limit(limit)
+    ).all()
+    done = 0
+    for choice_id in due:
+        claimed = db.session.execute(
+            update(Choice)
+            .where(Choice.id == choice_id, Choice.took_effect_at.is_(None), Choice.cancelled_at.is_(None))
+            .values(took_effect_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        choice = db.session.get(Choice, choice_id)
+        previous = db.session.get(Choice, choice.previous_choice_id) if choice.previous_choice_id else None
+        enqueue(choice, "listing.took_effect", previous, organiser=organiser)
+        db.session.commit()
+        done += 1
+    return done
+
+
+def alternatives(kind: str, location_id: str, language: str = "fi", limit: int = ALTERNATIVES) -> list[Alternative]:
+    """The nearest units of the same kind that are approved, take new clients and have room."""
+    index = current_index()
+    if kind not in index.kinds or len(index) == 0:
+        return []
+    mask = index.kinds[kind] & index.accepts_new
+    position = index.position.get(location_id)
+    if position is not None:
+        mask[position] = False
+    full = _full_units(kind)
+    for unit_id in full:
+        p = index.position.get(unit_id)
+        if p is not None:
+            mask[p] = False
+    candidates = np.flatnonzero(mask)
+    if len(candidates) == 0:
+        return []
+    if position is not None and not np.isnan(index.latitude[position]):
+        distance = haversine_km(
+            index.latitude[position], index.longitude[position], index.latitude[candidates], index.longitude[candidates]
+        )
+        distance = np.where(np.isnan(distance), np.inf, distance)
+        order = candidates[np.argsort(distance, kind="stable")][:limit]
+        distances = dict(zip(candidates.tolist(), distance.tolist(), strict=True))
+    else:
+        order, distances = candidates[:limit], {}
+    result = []
+    for p in order.tolist():
+        names = index.names.get(language) or index.names["fi"]
+        code = index.municipality[p]
+        municipality = index.municipality_names.get(code, {})
+        distance_km = distances.get(p)
+        result.append(
+            Alternative(
+                location_id=index.ids[p],
+                name=names[p] or index.names["fi"][p] or "",
+                municipality=municipality.get("sv" if language == "sv" else "fi", ""),
+                distance_km=None if distance_km in (None, np.inf) else round(distance_km, 1),
+            )
+        )
+    return result
+
+
+def _full_units(kind: str, today: date | None = None) -> set[str]:
+    today = today or today_in_helsinki()
+    limited = dict(
+        db.session.execute(
+            select(UnitCapacity.location_id, UnitCapacity.capacity).where(
+                UnitCapacity.kind == kind, UnitCapacity.capacity.is_not(None)
+            )
+        ).all()
+    )
+    if not limited:
+        return set()
+    counts = dict(
+        db.session.execute(
+            select(Choice.location_id, func.count())
+            .where(Choice.kind == kind, Choice.location_id.in_(list(limited)), Choice.cancelled_at.is_(None))
+            .where(or_(Choice.ended_on.is_(None), Choice.ended_on > today))
+            .group_by(Choice.location_id)
+        ).all()
+    )
+    return {unit for unit, capacity in limited.items() if counts.get(unit, 0) >= capacity}
+
+
+def unit_kinds_open(location_id: str) -> Sequence[str]:
+    """The kinds a resident could list with at this unit (approved, taking new clients), for the choose buttons."""
+    approval = db.session.get(CatalogueApproval, location_id)
+    if approval is None or not approval.accepts_new_clients:
+        return ()
+    return [kind for kind in KINDS if kind in approval.kinds.split()]

@@ -1,0 +1,1 @@
+"""The outbox: messages to providers and the national choice register, and the dispatcher that delivers them."""
