@@ -82,9 +82,9 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, compare, main, ops, organiser
+    from portal import admin, auth, choice, compare, main, ops, organiser
 
-    for package in (ops, main, auth, compare, admin, organiser):
+    for package in (ops, main, auth, compare, choice, admin, organiser):
         app.register_blueprint(package.bp)
 
 

@@ -140,6 +140,10 @@ def listings(person_id: int, today: date | None = None) -> dict[str, Listing]:
     return {kind: listing(person_id, kind, today) for kind in KINDS}
 
 
+def resident(person_id: int) -> Person:
+    return db.session.get(Person, person_id)
+
+
 def history(person_id: int) -> list[Choice]:
     query = select(Choice).filter_by(person_id=person_id).order_by(Choice.chosen_at.desc(), Choice.id.desc())
     return list(db.session.scalars(query))

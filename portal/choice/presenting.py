@@ -1,0 +1,52 @@
+"""Names and addresses for the listing pages, read from the in-memory catalogue index (no record parsing)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.compare.index import current_index
+from portal.extensions import db
+from portal.models import CatalogueLocation
+
+
+@dataclass
+class Address:
+    street: str
+    postal_code: str
+    post_office: str
+
+
+def municipality_name(code: str | None, language: str) -> str | None:
+    if not code:
+        return None
+    names = current_index().municipality_names.get(code)
+    if not names:
+        return None
+    return names.get("sv") if language == "sv" and names.get("sv") else names.get("fi")
+
+
+def unit_addresses(location_ids: Sequence[str], language: str) -> dict[str, Address]:
+    if not location_ids:
+        return {}
+    swedish = language == "sv"
+    rows = db.session.execute(
+        select(
+            CatalogueLocation.id,
+            CatalogueLocation.street_fi,
+            CatalogueLocation.street_sv,
+            CatalogueLocation.postal_code,
+            CatalogueLocation.post_office_fi,
+            CatalogueLocation.post_office_sv,
+        ).where(CatalogueLocation.id.in_(list(location_ids)))
+    )
+    return {
+        row.id: Address(
+            street=((row.street_sv if swedish else None) or row.street_fi or ""),
+            postal_code=row.postal_code or "",
+            post_office=((row.post_office_sv if swedish else None) or row.post_office_fi or "").title(),
+        )
+        for row in rows
+    }

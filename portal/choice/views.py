@@ -1,0 +1,181 @@
+"""The resident's listings: the overview, choose → check your answers → confirm → receipt, cancel and history."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.auth.access import login_required
+from portal.choice import bp
+from portal.choice.presenting import municipality_name, unit_addresses
+from portal.choice.rules import KINDS, load_rules
+from portal.choice.services import (
+    ChoiceRefused,
+    NotCancellable,
+    cancel_choice,
+    confirm_choice,
+    find_choice,
+    history,
+    listings,
+    new_request_key,
+    plan_choice,
+    resident,
+)
+from portal.compare.labels import KIND_LABELS
+from portal.compare.units import today_in_helsinki
+from portal.htmx import render_page
+from portal.i18n import current_language
+
+PROBLEM_MESSAGES = {
+    "not_eligible": _l("Your home municipality is not in the area of this wellbeing services county."),
+    "unknown_unit": _l("We could not find this unit in the service catalogue."),
+    "not_approved": _l("The wellbeing services county has not approved this unit for this choice."),
+    "not_accepting": _l("This unit is full and is not accepting new clients."),
+    "full": _l("This unit has no room for new clients at the moment."),
+    "already_listed": _l("You are already listed with this unit."),
+    "already_pending": _l("You have already chosen this unit. Your choice is waiting to take effect."),
+    "too_early": _l("You switched less than the minimum time ago, so you cannot switch yet."),
+    "changed": _l(
+        "Your listing changed while you were on this page, perhaps in another browser tab or with the help line. "
+        "Check the situation below and choose again if you still want to."
+    ),
+}
+CHOOSE_LABELS = {
+    "sote_centre": _l("Choose a health and social care centre"),
+    "dental_unit": _l("Choose a dental care unit"),
+}
+
+
+def _person():
+    return resident(g.user.id)
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in KINDS:
+        abort(404)
+    return kind
+
+
+@bp.route("/")
+@login_required("resident")
+def overview():
+    person = _person()
+    rules = load_rules()
+    return render_page(
+        "views/choice/overview.html",
+        listings=listings(person.id),
+        rules=rules,
+        eligible=rules.eligible(person.home_municipality_code),
+        municipality=municipality_name(person.home_municipality_code, current_language()),
+        municipality_code=person.home_municipality_code,
+        today=today_in_helsinki(),
+        kinds=KINDS,
+        kind_labels=KIND_LABELS,
+        choose_labels=CHOOSE_LABELS,
+    )
+
+
+@bp.route("/<kind>/check")
+@login_required("resident")
+def check(kind: str):
+    kind = _kind_or_404(kind)
+    location_id = (request.args.get("unit") or "").strip()
+    if not location_id:
+        return redirect(url_for("compare.search", kind=kind, accepts_new="1"))
+    plan = plan_choice(_person(), kind, location_id, language=current_language())
+    return _check_page(plan, status=200)
+
+
+@bp.route("/<kind>/confirm", methods=["POST"])
+@login_required("resident")
+def confirm(kind: str):
+    kind = _kind_or_404(kind)
+    location_id = (request.form.get("unit") or "").strip()
+    version = request.form.get("version", "")
+    request_key = (request.form.get("request_key") or "")[:64]
+    if not location_id or not version.isdigit() or len(request_key) < 16:
+        abort(400)
+    try:
+        choice = confirm_choice(
+            person_id=g.user.id,
+            kind=kind,
+            location_id=location_id,
+            request_key=request_key,
+            expected_version=int(version),
+            actor=g.user,
+        )
+    except ChoiceRefused as refused:
+        plan = plan_choice(_person(), kind, location_id, language=current_language())
+        if refused.plan is not None:
+            plan.alternatives = plan.alternatives or refused.plan.alternatives
+        return _check_page(plan, status=409, problem=refused.problem)
+    return redirect(url_for("choice.receipt", reference=choice.reference), code=303)
+
+
+def _check_page(plan, status: int, problem: str | None = None):
+    problem = problem or plan.problem
+    person = _person()
+    return render_page(
+        "views/choice/check.html",
+        status=status,
+        plan=plan,
+        problem=problem,
+        problem_message=PROBLEM_MESSAGES.get(problem) if problem else None,
+        rules=load_rules(),
+        request_key=new_request_key(),
+        kind_labels=KIND_LABELS,
+        addresses=unit_addresses([plan.unit.location_id] if plan.unit else [], current_language()),
+        municipality=municipality_name(person.home_municipality_code, current_language()),
+        municipality_code=person.home_municipality_code,
+    )
+
+
+@bp.route("/receipt/<reference>")
+@login_required("resident")
+def receipt(reference: str):
+    choice = find_choice(g.user.id, reference)
+    if choice is None:
+        abort(404)
+    rules = load_rules()
+    return render_page(
+        "views/choice/receipt.html",
+        choice=choice,
+        rules=rules,
+        next_switch_on=rules.next_switch_on(choice.effective_on),
+        today=today_in_helsinki(),
+        kind_labels=KIND_LABELS,
+        addresses=unit_addresses([choice.location_id], current_language()),
+    )
+
+
+@bp.route("/<reference>/cancel", methods=["GET", "POST"])
+@login_required("resident")
+def cancel(reference: str):
+    choice = find_choice(g.user.id, reference)
+    if choice is None:
+        abort(404)
+    cancellable = choice.cancelled_at is None and choice.effective_on > today_in_helsinki()
+    if request.method == "POST" and cancellable:
+        try:
+            cancel_choice(person_id=g.user.id, reference=reference, actor=g.user)
+        except NotCancellable:
+            cancellable = False
+        else:
+            flash(_("Your choice %(reference)s is cancelled.", reference=reference))
+            return redirect(url_for("choice.overview"), code=303)
+    return render_page(
+        "views/choice/cancel.html",
+        status=200 if cancellable or request.method == "GET" else 409,
+        choice=choice,
+        cancellable=cancellable,
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.route("/history")
+@login_required("resident")
+def past_choices():
+    return render_page(
+        "views/choice/history.html", choices=history(g.user.id), today=today_in_helsinki(), kind_labels=KIND_LABELS
+    )
