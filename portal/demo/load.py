@@ -45,3 +45,8 @@ def load_demo_data(today: date | None = None) -> Iterator[str]:
         f"Demo overlay: {loaded.counts['entries']} approved locations "
         f"({loaded.counts['added']} added, {loaded.counts['changed']} changed)."
     )
+
+    from portal.demo.listings import load_demo_listings
+
+    added = load_demo_listings(today)
+    yield f"Demo listings: {added} added for the demo residents."

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.demo.load import load_demo_data
 from portal.extensions import db
-from portal.models import CatalogueLocation, Person
+from portal.models import CatalogueLocation, Choice, Person
 
 
 def test_demo_load_is_idempotent_and_fills_the_catalogue(app):
@@ -17,3 +17,5 @@ def test_demo_load_is_idempotent_and_fills_the_catalogue(app):
         assert db.session.scalar(select(func.count()).select_from(Person)) == people
         assert "0 added, 0 changed" in second[1] and "0 added" not in first[1]
         assert all(p.last_login_at is None for p in db.session.scalars(select(Person)))
+        assert db.session.scalar(select(func.count()).select_from(Choice)) == 4  # the demo listings, once
+        assert "Demo listings: 4 added" in first[-1] and "Demo listings: 0 added" in second[-1]
