@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import g, redirect, request, session, url_for
 
 from portal.auth.services import remember_language
+from portal.choice.services import listings
+from portal.compare.labels import KIND_LABELS
 from portal.htmx import render_page
 from portal.i18n import normalise
 from portal.main import bp
@@ -13,6 +15,10 @@ from portal.security import is_safe_redirect
 
 @bp.route("/")
 def home():
+    user = g.get("user")
+    if user is not None and user.kind == "resident":
+        # The resident's home is their dashboard: where they are listed now, and what is waiting to take effect.
+        return render_page("views/main/home.html", listings=listings(user.id), kind_labels=KIND_LABELS)
     return render_page("views/main/home.html")
 
 

@@ -168,3 +168,11 @@ def test_the_flow_in_every_language(catalogue, client_request, login_as, languag
     )
     receipt = client_request.client.get(response.headers["Location"]).get_data(as_text=True)
     assert translated(catalogue, language, "What happens next") in receipt
+
+
+def test_the_home_page_is_the_residents_dashboard(aino, catalogue):
+    assert "Not chosen" in aino.get("main.home").select_one("#listings-heading").parent.text
+    form = confirm_form(check_page(aino, "dental_unit", D_JARVENPAA))
+    aino.client.post(aino.url("choice.confirm", kind="dental_unit"), data=form)
+    card = aino.get("main.home").select_one("#listings-heading").parent.text
+    assert "Chosen:" in card and "Dental care unit" in card
