@@ -16,6 +16,8 @@ translations = AppGroup("translations", help="Extract, update, compile and check
 demo = AppGroup("demo", help="Demo data and the demo identification service.")
 sessions_cli = AppGroup("sessions", help="Server-side session housekeeping.")
 catalogue = AppGroup("catalogue", help="The provider catalogue from PTV feeds.")
+outbox_cli = AppGroup("outbox", help="Deliver the outbox to the providers and the choice register.")
+choices_cli = AppGroup("choices", help="Residents' choices of sote centre and dental unit.")
 
 POT = REPO_ROOT / "translations" / "messages.pot"
 
@@ -172,6 +174,45 @@ def status_command() -> None:
         click.echo(f"  {last.message}")
 
 
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="Run one cycle (until nothing due is left) and exit.")
+@click.option(
+    "--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds between cycles."
+)
+def outbox_run(once: bool, interval: float) -> None:
+    """Write the take-effect messages due today and deliver the due messages, once or continuously."""
+    import signal
+    import threading
+
+    from portal.outbox.dispatch import DispatchResult, OutboxConfigError, run
+
+    stop = threading.Event()
+    # SIGTERM ends the loop after the message in hand; a harder stop loses nothing either (the rows are the queue).
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def report(cycle: DispatchResult) -> None:
+        if once or cycle.attempted or cycle.took_effect:
+            click.echo(
+                f"took effect: {cycle.took_effect}, delivered: {cycle.delivered}, "
+                f"retrying: {cycle.retrying}, dead: {cycle.dead}"
+            )
+
+    try:
+        run(forever=not once, interval=interval, stop=stop, report=report)
+    except OutboxConfigError as error:
+        raise click.ClickException(str(error)) from None
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+@choices_cli.command("take-effect")
+def take_effect() -> None:
+    """Write the messages of the choices that take effect today (the outbox run does this too)."""
+    from portal.choice.services import take_effect_due
+
+    click.echo(f"{take_effect_due()} choices took effect.")
+
+
 def init_commands(app: Flask) -> None:
-    for group in (translations, demo, sessions_cli, catalogue):
+    for group in (translations, demo, sessions_cli, catalogue, outbox_cli, choices_cli):
         app.cli.add_command(group)

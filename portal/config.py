@@ -7,6 +7,7 @@ deployment: database, secrets, identity providers.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,16 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_json(name: str, default: dict) -> dict:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ValueError(f"{name} is not valid JSON: {error}") from None
 
 
 def _default_sqlite_url() -> str:
@@ -80,6 +91,15 @@ class Config:
     COMPARE_PAGE_CACHE_SIZE = int(os.environ.get("COMPARE_PAGE_CACHE_SIZE", "512"))
     PREFERRED_URL_SCHEME = "https"
 
+    # The outbox dispatcher (docs/outbox.md). Endpoints: {"register": url, "provider": url with {organisation_id},
+    # "<PTV organisation id>": url for a provider with its own}; http(s):// URLs are signed with the secret.
+    OUTBOX_SECRET = os.environ.get("OUTBOX_SECRET", "")
+    OUTBOX_ENDPOINTS: dict = _env_json("OUTBOX_ENDPOINTS", {})
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))  # then dead-lettered for the organiser
+    OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))  # doubled after each failure
+    OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+    OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_TIMEOUT_SECONDS", "10"))
+
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
@@ -104,6 +124,15 @@ class DevelopmentConfig(Config):
     HETU_ALLOW_TEMPORARY = True
     HETU_HASH_KEY = os.environ.get("HETU_HASH_KEY", "dev-only-hetu-key")
     PREFERRED_URL_SCHEME = "http"
+    # The demo delivers to files (one per message) that can be read after choosing.
+    OUTBOX_SECRET = os.environ.get("OUTBOX_SECRET", "dev-only-outbox-secret")
+    OUTBOX_ENDPOINTS = _env_json(
+        "OUTBOX_ENDPOINTS",
+        {
+            "register": (REPO_ROOT / "instance" / "outbox" / "register").as_uri(),
+            "provider": (REPO_ROOT / "instance" / "outbox" / "providers").as_uri() + "/{organisation_id}",
+        },
+    )
 
 
 class TestConfig(DevelopmentConfig):
@@ -113,6 +142,9 @@ class TestConfig(DevelopmentConfig):
     HETU_HASH_KEY = "test-hetu-key"
     SECRET_KEY = "test-secret-key"
     CATALOGUE_VERSION_TTL_SECONDS = 0  # tests import and search within the same second
+    OUTBOX_SECRET = "test-outbox-secret"
+    OUTBOX_ENDPOINTS: dict = {}  # each test names its receiver or folder; none set fails loudly
+    OUTBOX_BACKOFF_SECONDS = 1.0
 
 
 configs = {
@@ -135,6 +167,8 @@ def check_production(config: dict) -> None:
         problems.append("SECRET_KEY is missing, the default, or shorter than 32 characters.")
     if not config.get("HETU_HASH_KEY") or len(config["HETU_HASH_KEY"]) < 32:
         problems.append("HETU_HASH_KEY is missing or shorter than 32 characters.")
+    if len(config.get("OUTBOX_SECRET") or "") < 32:
+        problems.append("OUTBOX_SECRET is missing or shorter than 32 characters.")
     if config.get("HETU_ALLOW_TEMPORARY"):
         problems.append("HETU_ALLOW_TEMPORARY is on: test identity codes must not be accepted in production.")
     for who in ("RESIDENT", "STAFF"):
