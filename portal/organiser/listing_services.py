@@ -351,8 +351,12 @@ def recent_overrides(limit: int = RECENT_OVERRIDES) -> list[IntervalOverride]:
     return list(db.session.scalars(query))
 
 
-def people(ids: Iterable[int]) -> dict[int, Person]:
-    ids = list(ids)
+def people(ids: Iterable[int], viewer: CurrentUser) -> dict[int, Person]:
+    """The residents named on the override list; each look is written to the access log."""
+    ids = sorted(set(ids))
     if not ids:
         return {}
+    for person_id in ids:
+        record_event("override_list_viewed", actor=viewer, subject_person_id=person_id, commit=False)
+    db.session.commit()
     return {person.id: person for person in db.session.scalars(select(Person).where(Person.id.in_(ids)))}

@@ -198,7 +198,7 @@ def overrides():
         status=400 if form.errors else 200,
         form=form,
         overrides=granted,
-        people=people({row.person_id for row in granted}),
+        people=people({row.person_id for row in granted}, g.user),
         kind_labels=KIND_LABELS,
         valid_days=load_rules().override_valid_days,
     )

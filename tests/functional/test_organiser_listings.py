@@ -433,6 +433,9 @@ def test_an_override_lets_the_resident_switch_early(client_request, organiser, m
 
     used = client_request.get("organiser.overrides")
     assert table_rows(used, "overrides")[0][-1] != "Not used"
+    with organiser.app_context():  # every look at the list is in the access log, per resident shown
+        looks = db.session.scalars(select(AuditEvent).filter_by(action="override_list_viewed")).all()
+        assert len(looks) == 2 and {e.subject_person_id for e in looks} == {person_id}
 
 
 def test_unknown_identity_code_is_refused_and_kept(client_request, organiser):
