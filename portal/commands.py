@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 import click
 from flask import Flask, current_app
@@ -86,8 +87,27 @@ def serve(host: str, port: int) -> None:
     with run_demo_providers(app.config["DEMO_RESIDENT_IDP_PORT"], app.config["DEMO_STAFF_IDP_PORT"]) as providers:
         click.echo(f"Demo identification: residents {providers.resident_issuer}, staff {providers.staff_issuer}")
         click.echo(f"Valinta: http://{host}:{port}/")
-        # Flask ignores app.run() inside a CLI command, so serve with werkzeug directly.
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        stop = _demo_dispatcher(app)
+        try:
+            # Flask ignores app.run() inside a CLI command, so serve with werkzeug directly.
+            run_simple(host, port, app, threaded=True, use_reloader=False)
+        finally:
+            stop.set()
+
+
+def _demo_dispatcher(app: Flask, interval: float = 5.0) -> threading.Event:
+    """In the demo the outbox is delivered (to the file sink) by a thread, so `make run` needs no second process."""
+    from portal.outbox.dispatch import run
+
+    stop = threading.Event()
+
+    def work() -> None:
+        with app.app_context():
+            run(forever=True, interval=interval, stop=stop)
+
+    threading.Thread(target=work, name="demo-outbox", daemon=True).start()
+    click.echo(f"Outbox: delivered every {interval:g} s to {app.config['OUTBOX_ENDPOINTS']}")
+    return stop
 
 
 @sessions_cli.command("purge")

@@ -22,13 +22,20 @@ COMPARE = [
     UNIT,
     "/compare",
 ]
+ORGANISER = [
+    "/organiser/listings",
+    "/organiser/rules",
+    "/organiser/capacity?kind=dental_unit",
+    "/organiser/overrides",
+    "/organiser/outbox",
+]
 COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", *COMPARE]
 USERS = {
     "anonymous": (None, None, [*COMMON, "/auth/callback/resident?state=forged&code=forged"]),
-    "resident": ("aino.virtanen", "resident", [*COMMON, "/admin/roles"]),
-    "ineligible-resident": ("matti.korhonen", "resident", ["/"]),
+    "resident": ("aino.virtanen", "resident", [*COMMON, "/admin/roles", "/choices/", "/choices/history"]),
+    "ineligible-resident": ("matti.korhonen", "resident", ["/", "/choices/"]),
     "helpline": ("liisa.neuvoja", "staff", ["/", "/admin/roles"]),
-    "organiser": ("olli.jarjestaja", "staff", ["/", "/organiser/catalogue"]),
+    "organiser": ("olli.jarjestaja", "staff", ["/", "/organiser/catalogue", *ORGANISER]),
     "admin": ("anna.yllapitaja", "staff", ["/", "/admin/roles", "/organiser/catalogue"]),
 }
 axe = Axe()

@@ -21,6 +21,7 @@ def test_production_starts_with_proper_settings(monkeypatch):
     settings = {
         "SECRET_KEY": "s" * 40,
         "HETU_HASH_KEY": "h" * 40,
+        "OUTBOX_SECRET": "o" * 40,
         "RESIDENT_OIDC_ISSUER": "https://tunnistus.example.fi",
         "RESIDENT_OIDC_CLIENT_ID": "valinta",
         "STAFF_OIDC_ISSUER": "https://login.example.fi",
