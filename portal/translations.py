@@ -32,8 +32,8 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
 
 
 def update_catalogues(pot: Path) -> None:
-    template = _read(pot)
     for locale, domain in CATALOGUES:
+        template = _read(pot)  # read afresh: filling the English catalogue below must not leak into the next one
         path = po_path(locale, domain)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = _read(path, locale) if path.exists() else Catalog(locale=locale, domain=domain)

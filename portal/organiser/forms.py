@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 from portal.auth import identity
 from portal.choice.rules import EFFECTIVE_RULES, KINDS
 
-KIND_LABELS = {"sote_centre": _l("Health and social services centre"), "dental_unit": _l("Dental care unit")}
+KIND_LABELS = {"sote_centre": _l("Health and social care centre"), "dental_unit": _l("Dental care unit")}
 EFFECTIVE_LABELS = {
     "first_of_next_month": _l("On the first day of the next month"),
     "immediate": _l("At once, on the day of the choice"),

@@ -359,7 +359,7 @@ def test_saving_capacities(client_request, organiser):
     assert page.select_one(f"#capacity-{S_JARVENPAA}")["value"] == "1200"
     assert "Saved. 1 unit's capacity changed." in text(page.select_one(".notice--success"))
     history = client_request.get("organiser.rules")
-    assert table_rows(history, "history")[0][2:] == [f"Capacity: {name} (Health and social services centre)"] + [
+    assert table_rows(history, "history")[0][2:] == [f"Capacity: {name} (Health and social care centre)"] + [
         "No limit",
         "1200",
     ]
@@ -415,7 +415,7 @@ def test_an_override_lets_the_resident_switch_early(client_request, organiser, m
     assert "Testi Asukas9 (010170-****)" in notice and "Feb 9, 2027" in notice
     row = table_rows(page, "overrides")[0]
     assert row[0] == "Testi Asukas9 010170-****"
-    assert row[1:4] == ["Health and social services centre", "Moved house to Haarajoki", OLLI]
+    assert row[1:4] == ["Health and social care centre", "Moved house to Haarajoki", OLLI]
     assert row[5:] == ["Feb 9, 2027", "Not used"]
 
     with organiser.app_context():
