@@ -162,7 +162,8 @@ def test_the_flow_in_every_language(catalogue, client_request, login_as, languag
     login_as("aino.virtanen")
     client_request.get("main.home", lang=language)
     page = check_page(client_request, "sote_centre", S_JARVENPAA)
-    assert page.select_one("h1").text.strip() == translated(catalogue, language, "Check your choice before you confirm it")
+    heading = translated(catalogue, language, "Check your choice before you confirm it")
+    assert page.select_one("h1").text.strip() == heading
     response = client_request.client.post(
         client_request.url("choice.confirm", kind="sote_centre"), data=confirm_form(page)
     )
