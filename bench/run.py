@@ -9,8 +9,11 @@ One run measures, in order:
    context: query parsing, place lookup and index search) over a seeded list of realistic queries;
 3. the compare page's throughput over loopback HTTP with gunicorn, against a bare Flask baseline app that
    reads and renders 20 rows from the same database;
+4. listings on PostgreSQL (`bench.choices`): confirmed switches per second from concurrent clients, what must
+   never happen counted after the run, and the listing figures over the whole population;
 
-then writes bench/results.json (a flat object of numbers) and docs/performance.md.
+then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
+BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path
 from statistics import fmean
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from bench.choices import ChoiceSettings, doc_section, measure_choices
 from bench.load import BenchError, LoadResult, alternate, fetch, serve, warm_up
 from bench.national_feed import DEFAULT_SEED, DEFAULT_TODAY, write_national_feed
 
@@ -75,9 +79,39 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "load_threads": ("client threads of the load generator", "", None),
     "load_seconds": ("length of one measuring window", "s", None),
     "load_rounds": ("windows per app (alternating compare, baseline)", "", None),
+    "choice_residents": ("residents with listings in the PostgreSQL database", "", None),
+    "choice_clients": ("concurrent clients (logged-in residents' browsers)", "", None),
+    "choice_server_workers": ("gunicorn sync workers serving them", "", None),
+    "choice_seconds": ("length of each measuring window", "s", None),
+    "choice_switches": ("switches confirmed over HTTP in the window, some units with a capacity", "", None),
+    "choice_switches_per_second": (
+        "confirmed switches per second over HTTP, some units with a capacity",
+        "/s",
+        (">=", 150),
+    ),
+    "choice_confirm_p50_ms": ("confirm request, median (solo clients)", "ms", None),
+    "choice_confirm_p95_ms": ("confirm request, 95th percentile (solo clients)", "ms", None),
+    "choice_cpu_busy": ("CPUs busy on average over that window (the whole machine)", "", None),
+    "choice_switches_per_second_without_capacity": ("the same with no capacity set on any unit", "/s", None),
+    "choice_service_switches_per_second": ("the same clients calling the domain service, no HTTP", "/s", None),
+    "choice_contested_rounds": ("double clicks and two-tab moments, all windows", "", None),
+    "choice_contested_anomalies": (
+        "of those, more than one choice or a double click answered 'changed'",
+        "",
+        ("<=", 0),
+    ),
+    "choice_errors": ("failed confirmations, or refusals a lone client cannot get", "", ("<=", 0)),
+    "choice_double_listings": (
+        "residents with two current or two pending listings of a kind, after the run",
+        "",
+        ("<=", 0),
+    ),
+    "choice_capacity_exceeded": ("units over their capacity after the run", "", ("<=", 0)),
+    "choice_listing_report_seconds": ("listing figures by unit and age band, whole population, median", "s", ("<=", 2)),
+    "choice_listing_report_max_seconds": ("the same, slowest run", "s", None),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
-OPTIONAL_FIGURES = {"catalogue_import_seconds_postgresql"}
+OPTIONAL_FIGURES = {"catalogue_import_seconds_postgresql", *(key for key in FIGURES if key.startswith("choice_"))}
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
 
 
@@ -99,6 +133,8 @@ class Settings:
     work_dir: Path | None = None  # default: cache_dir / "work", emptied at the start of a run
     results_path: Path = RESULTS_PATH
     doc_path: Path | None = DOC_PATH
+    choices: ChoiceSettings | None = None  # default: `listing_settings`, which scales with `locations`
+    only: str | None = None  # "choices": only step 4, merged into the figures already in results_path
 
 
 @dataclass
@@ -384,7 +420,31 @@ def record_throughput(results: dict[str, list[LoadResult]], run: Run) -> None:
         )
 
 
-# -- 4. results -----------------------------------------------------------------------------------------------
+# -- 4. listings ----------------------------------------------------------------------------------------------
+
+
+def listing_settings(settings: Settings) -> ChoiceSettings:
+    """The listing benchmark's settings: given, or 10 residents per catalogue location (500 000 at national scale)
+    and windows twice the load's, so that a tiny run of the harness stays tiny."""
+    if settings.choices is not None:
+        return settings.choices
+    return ChoiceSettings(
+        residents=10 * settings.locations, seconds=2 * settings.load_seconds, warmup_seconds=settings.warmup_seconds
+    )
+
+
+def measure_listings(settings: Settings, work: Path, run: Run) -> None:
+    with postgresql_server(settings) as server_url:
+        if server_url is None:
+            run.notes["choices"] = "not measured (no PostgreSQL)"
+            return
+        with scratch_database(server_url) as pg_url:
+            measured = measure_choices(pg_url, listing_settings(settings), log=log, work_dir=work / "choices")
+    run.figures.update(measured.figures)
+    run.notes.update(measured.notes)
+
+
+# -- 5. results -----------------------------------------------------------------------------------------------
 
 
 def ordered_results(figures: dict[str, float]) -> dict[str, float]:
@@ -408,20 +468,25 @@ DOC_TEMPLATE = """\
 # Performance
 
 How fast the catalogue imports, searches and serves at national scale: 50 000 service locations in 300
-municipalities, from the synthetic PTV v11 feed of `bench/national_feed.py`. The figures below are written by the
-benchmark itself; do not edit them by hand (edit the template in `bench/run.py`).
+municipalities, from the synthetic PTV v11 feed of `bench/national_feed.py`; and how many listing switches the
+portal confirms per second on PostgreSQL, and how fast it counts the listings of 500 000 residents. The figures
+below are written by the benchmark itself; do not edit them by hand (edit the templates in `bench/run.py` and
+`bench/choices.py`).
 
 ## Running it
 
     make bench                   # or: .venv/bin/python -m bench.run --help
+    BENCH_ONLY=choices make bench   # only the listings (step 4), merged into the figures of the last run
 
-A run takes about three minutes on two cores. The feed (about 370 MB) is generated on the first run and cached
-under `bench/.cache/` (gitignored), keyed by the generator's parameters and source; its generation time is not
-part of any figure. The run writes `bench/results.json` (a flat object of numbers, the record of the latest
-measured run) and this file. `--no-postgresql` leaves out the import into PostgreSQL (about 40 s).
+A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
+on the first run and cached under `bench/.cache/` (gitignored), keyed by the generator's parameters and
+source; its generation time is not part of any figure. The listings' residents are written into a scratch
+database on each run and dropped with it. The run writes `bench/results.json` (a flat object of numbers, the
+record of the latest measured run) and this file. `--no-postgresql` leaves out everything on PostgreSQL: the
+import into it (about 40 s) and the listings.
 
-Benchmarks never run in `make test`; `tests/bench/test_bench_small.py` runs the same harness at a tiny scale
-there, to prove it works, and asserts no durations.
+Benchmarks never run in `make test`; `tests/bench/test_bench_small.py` and `tests/bench/test_choices_bench.py` run
+the same harness at a tiny scale there, to prove it works, and assert no durations.
 
 ## What is measured
 
@@ -454,8 +519,10 @@ there, to prove it works, and asserts no durations.
    with the cache off, where every request parses the query, searches the index and renders the page: the
    figure for a search nobody has made before, and for logged-in residents.
 
-The machine is a noisy shared VM, and the load generator runs on the same cores as the servers, so throughput
-figures are comparable within a run (hence the ratio) more than between runs.
+{listings}
+The machine is a noisy shared VM, and the load generator runs on the same cores as the servers (and the listing
+clients on the same cores as PostgreSQL), so throughput figures are comparable within a run (hence the ratio)
+more than between runs.
 
 ## Targets
 
@@ -465,6 +532,11 @@ figures are comparable within a run (hence the ratio) more than between runs.
 | `catalogue_import_peak_rss_mb` | ≤ 400 MB |
 | `catalogue_search_p95_ms` | ≤ 30 ms |
 | `compare_to_baseline` | ≥ 0.5 |
+| `choice_switches_per_second` | ≥ 150 /s |
+| `choice_contested_anomalies`, `choice_errors` | 0 |
+| `choice_double_listings` | 0 |
+| `choice_capacity_exceeded` | 0 |
+| `choice_listing_report_seconds` | ≤ 2 s |
 
 ## Latest run
 
@@ -489,15 +561,25 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         f"{when}, HEAD {_commit()}, Python {platform.python_version()}, {results['machine_cpus']} CPUs; feed of "
         f"{settings.locations} locations in {settings.municipalities} municipalities (seed {settings.seed})."
     )
-    notes = [
-        f"- Compare page: `{run.notes.get('compare_path', '')}`, municipality {run.notes.get('municipality', '')}; "
-        f"baseline: `{run.notes.get('baseline_path', '')}`.",
-        f"- Requests per second in each window: compare {run.notes.get('compare_rounds', '')}; "
-        f"baseline {run.notes.get('baseline_rounds', '')}.",
-    ]
+    notes = []
+    if "compare_path" in run.notes:
+        notes += [
+            f"- Compare page: `{run.notes['compare_path']}`, municipality {run.notes.get('municipality', '')}; "
+            f"baseline: `{run.notes.get('baseline_path', '')}`.",
+            f"- Requests per second in each window: compare {run.notes.get('compare_rounds', '')}; "
+            f"baseline {run.notes.get('baseline_rounds', '')}.",
+        ]
     if "postgresql" in run.notes:
         notes.append(f"- PostgreSQL import: {run.notes['postgresql']}.")
-    return DOC_TEMPLATE.format(run_line=run_line, table="\n".join(rows), notes="\n".join(notes))
+    if settings.only == "choices":
+        notes.append("- Only the listings were measured in this run; the other figures are those of the last full run.")
+    notes += [
+        f"- Listings, {key.removeprefix('choice_')}: {note}."
+        for key, note in run.notes.items()
+        if key.startswith("choice")
+    ]
+    listings = doc_section(listing_settings(settings))
+    return DOC_TEMPLATE.format(run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings)
 
 
 def _commit() -> str:
@@ -521,19 +603,27 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
     work.mkdir(parents=True)
     run = Run()
     run.figures["machine_cpus"] = os.cpu_count() or 1
-    run.figures["feed_locations"] = settings.locations
-    run.figures["feed_municipalities"] = settings.municipalities
-    feed = cached_feed(settings)
-    sqlite_path = work / "catalogue.sqlite3"
-    measure_imports(settings, feed, sqlite_path, run)
-    database_url = f"sqlite:///{sqlite_path}"
-    municipality = measure_search(settings, database_url, run)
-    measure_throughput(settings, database_url, municipality, work, run)
-    run.figures["server_workers"] = settings.workers
-    run.figures["load_threads"] = settings.load_threads
-    run.figures["load_seconds"] = settings.load_seconds
-    run.figures["load_rounds"] = settings.rounds
-    run.figures["bench_run_seconds"] = round(time.perf_counter() - started, 1)
+    if settings.only != "choices":
+        run.figures["feed_locations"] = settings.locations
+        run.figures["feed_municipalities"] = settings.municipalities
+        feed = cached_feed(settings)
+        sqlite_path = work / "catalogue.sqlite3"
+        measure_imports(settings, feed, sqlite_path, run)
+        database_url = f"sqlite:///{sqlite_path}"
+        municipality = measure_search(settings, database_url, run)
+        measure_throughput(settings, database_url, municipality, work, run)
+        run.figures["server_workers"] = settings.workers
+        run.figures["load_threads"] = settings.load_threads
+        run.figures["load_seconds"] = settings.load_seconds
+        run.figures["load_rounds"] = settings.rounds
+    measure_listings(settings, work, run)
+    if settings.only == "choices":  # over the last full run's figures, whose run time stays
+        if not settings.results_path.is_file():
+            raise BenchError(f"--only choices merges into {settings.results_path}: run the whole benchmark first")
+        earlier = json.loads(settings.results_path.read_text(encoding="utf-8"))
+        run.figures = {**earlier, **run.figures, "machine_cpus": run.figures["machine_cpus"]}
+    else:
+        run.figures["bench_run_seconds"] = round(time.perf_counter() - started, 1)
     results = ordered_results(run.figures)
     settings.results_path.parent.mkdir(parents=True, exist_ok=True)
     settings.results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -556,10 +646,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=defaults.load_seconds, help="one measuring window")
     parser.add_argument("--rounds", type=int, default=defaults.rounds, help="windows per app, alternating")
     parser.add_argument("--warmup-seconds", type=float, default=defaults.warmup_seconds)
-    parser.add_argument(
-        "--no-postgresql", action="store_true", help="skip the import into PostgreSQL (saves about 40 s)"
-    )
+    parser.add_argument("--no-postgresql", action="store_true", help="skip the import into PostgreSQL and the listings")
     parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
+    parser.add_argument(
+        "--only",
+        choices=["choices"],
+        default=os.environ.get("BENCH_ONLY") or None,
+        help="only the listings, merged into the existing results (default: $BENCH_ONLY)",
+    )
+    parser.add_argument("--choice-residents", type=int, help="residents for the listings (default: 10 per location)")
+    parser.add_argument("--choice-seconds", type=float, help="each listing window (default: twice --load-seconds)")
     parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir)
     parser.add_argument("--results", type=Path, default=defaults.results_path)
     parser.add_argument("--doc", type=Path, default=defaults.doc_path)
@@ -579,7 +675,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache_dir=args.cache_dir,
         results_path=args.results,
         doc_path=args.doc,
+        only=args.only,
     )
+    if args.choice_residents or args.choice_seconds:
+        scaled = listing_settings(settings)
+        settings.choices = ChoiceSettings(
+            residents=args.choice_residents or scaled.residents,
+            seconds=args.choice_seconds or scaled.seconds,
+            warmup_seconds=scaled.warmup_seconds,
+        )
     try:
         results = run_benchmark(settings)
     except BenchError as error:
