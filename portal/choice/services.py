@@ -153,7 +153,7 @@ def find_choice(person_id: int, reference: str) -> Choice | None:
     return db.session.scalar(select(Choice).filter_by(person_id=person_id, reference=reference))
 
 
-def unit_offer(kind: str, location_id: str, today: date | None = None) -> UnitOffer | None:
+def unit_offer(kind: str, location_id: str, today: date | None = None, *, count: bool = True) -> UnitOffer | None:
     row = db.session.get(CatalogueLocation, location_id)
     if row is None:
         return None
@@ -167,7 +167,7 @@ def unit_offer(kind: str, location_id: str, today: date | None = None) -> UnitOf
         approved=approval is not None and kind in approval.kinds.split(),
         accepts_new=bool(approval and approval.accepts_new_clients),
         capacity=capacity,
-        taken=seats_taken(kind, location_id, today or today_in_helsinki()) if capacity is not None else 0,
+        taken=seats_taken(kind, location_id, today or today_in_helsinki()) if capacity is not None and count else 0,
     )
 
 
@@ -320,7 +320,7 @@ def _confirm(
     rules = load_rules()
     person = db.session.get(Person, person_id)
     state = listing(person_id, kind, today)
-    offer = unit_offer(kind, location_id, today)
+    offer = unit_offer(kind, location_id, today, count=False)  # counted below, under the unit's lock
     override = usable_override(person_id, kind, today)
     plan = _plan(rules, person, kind, offer, state, override, today)
     if plan.problem is None and offer.capacity is not None:

@@ -7,7 +7,7 @@ the history complete and makes "who was listed where on date D" one query over d
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -36,6 +36,15 @@ class Choice(db.Model):
         Index("ix_choice_person_kind", "person_id", "kind"),
         Index("ix_choice_location_kind", "location_id", "kind"),
         Index("ix_choice_effective_pending", "effective_on", "took_effect_at"),
+        # Seats taken at a unit: counted under the capacity lock, so it must be an index-only scan.
+        Index(
+            "ix_choice_open_seats",
+            "location_id",
+            "kind",
+            "ended_on",
+            postgresql_where=text("cancelled_at IS NULL"),
+            sqlite_where=text("cancelled_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
