@@ -114,6 +114,7 @@ class Plan:
     switch_allowed_from: date | None  # None: no current listing, so no interval applies
     override: IntervalOverride | None
     problem: str | None
+    rules: Rules | None = None  # the rules the plan was made under, so pages need not read them again
     alternatives: list[Alternative] = field(default_factory=list)
 
 
@@ -188,7 +189,7 @@ def plan_choice(
     rules = load_rules()
     state = listing(person.id, kind, today)
     offer = unit_offer(kind, location_id, today)
-    override = usable_override(person.id, kind, today)
+    override = _override_if_needed(rules, person.id, kind, state, today)
     plan = _plan(rules, person, kind, offer, state, override, today)
     if plan.problem in OFFER_ALTERNATIVES:
         plan.alternatives = alternatives(kind, location_id, language)
@@ -215,6 +216,7 @@ def _plan(
         switch_allowed_from=allowed_from,
         override=None,
         problem=None,
+        rules=rules,
     )
     if kind not in KINDS:
         plan.problem = "not_approved"
@@ -237,6 +239,15 @@ def _plan(
     if allowed_from is not None and today < allowed_from and override is not None:
         plan.override = override
     return plan
+
+
+def _override_if_needed(
+    rules: Rules, person_id: int, kind: str, state: Listing, today: date
+) -> IntervalOverride | None:
+    """Only a switch inside the interval needs an override; every other choice skips the query."""
+    if state.current is None or today >= rules.next_switch_on(state.current.effective_on):
+        return None
+    return usable_override(person_id, kind, today)
 
 
 def usable_override(person_id: int, kind: str, today: date) -> IntervalOverride | None:
@@ -321,7 +332,7 @@ def _confirm(
     person = db.session.get(Person, person_id)
     state = listing(person_id, kind, today)
     offer = unit_offer(kind, location_id, today, count=False)  # counted below, under the unit's lock
-    override = usable_override(person_id, kind, today)
+    override = _override_if_needed(rules, person_id, kind, state, today)
     plan = _plan(rules, person, kind, offer, state, override, today)
     if plan.problem is None and offer.capacity is not None:
         plan.problem = _lock_capacity(kind, location_id, today)

@@ -83,8 +83,9 @@ def check(kind: str):
     location_id = (request.args.get("unit") or "").strip()
     if not location_id:
         return redirect(url_for("compare.search", kind=kind, accepts_new="1"))
-    plan = plan_choice(_person(), kind, location_id, language=current_language())
-    return _check_page(plan, status=200)
+    person = _person()
+    plan = plan_choice(person, kind, location_id, language=current_language())
+    return _check_page(plan, person, status=200)
 
 
 @bp.route("/<kind>/confirm", methods=["POST"])
@@ -106,23 +107,23 @@ def confirm(kind: str):
             actor=g.user,
         )
     except ChoiceRefused as refused:
-        plan = plan_choice(_person(), kind, location_id, language=current_language())
+        person = _person()
+        plan = plan_choice(person, kind, location_id, language=current_language())
         if refused.plan is not None:
             plan.alternatives = plan.alternatives or refused.plan.alternatives
-        return _check_page(plan, status=409, problem=refused.problem)
+        return _check_page(plan, person, status=409, problem=refused.problem)
     return redirect(url_for("choice.receipt", reference=choice.reference), code=303)
 
 
-def _check_page(plan, status: int, problem: str | None = None):
+def _check_page(plan, person, status: int, problem: str | None = None):
     problem = problem or plan.problem
-    person = _person()
     return render_page(
         "views/choice/check.html",
         status=status,
         plan=plan,
         problem=problem,
         problem_message=PROBLEM_MESSAGES.get(problem) if problem else None,
-        rules=load_rules(),
+        rules=plan.rules,
         request_key=new_request_key(),
         kind_labels=KIND_LABELS,
         addresses=unit_addresses([plan.unit.location_id] if plan.unit else [], current_language()),
