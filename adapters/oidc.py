@@ -23,7 +23,8 @@ class OidcError(Exception):
     KINDS = ("denied", "state", "token", "unavailable", "claims")
 
     def __init__(self, kind: str, detail: str) -> None:
-        assert kind in self.KINDS
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown OidcError kind {kind!r}")
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET = "dev-only-secret-change-me"
+DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105  placeholder check_production refuses  # nosec B105
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -140,9 +140,9 @@ class TestConfig(DevelopmentConfig):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # every test app names its own database
     HETU_HASH_KEY = "test-hetu-key"
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105  test configuration only  # nosec B105
     CATALOGUE_VERSION_TTL_SECONDS = 0  # tests import and search within the same second
-    OUTBOX_SECRET = "test-outbox-secret"
+    OUTBOX_SECRET = "test-outbox-secret"  # noqa: S105  test configuration only  # nosec B105
     OUTBOX_ENDPOINTS: dict = {}  # each test names its receiver or folder; none set fails loudly
     OUTBOX_BACKOFF_SECONDS = 1.0
 

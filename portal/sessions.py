@@ -75,7 +75,8 @@ class DatabaseSessionInterface(SessionInterface):
         return ServerSession(json.loads(row.data), token=token, last_seen=row.last_seen_at)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        assert isinstance(session, ServerSession)
+        if not isinstance(session, ServerSession):
+            raise TypeError(f"expected the ServerSession this interface opened, got {type(session).__name__}")
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

@@ -15,7 +15,8 @@ CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 def temporary_hetu(ddmmyy: str, century_sign: str, individual: int) -> str:
     """A valid identity code in the temporary range (900-999)."""
-    assert 900 <= individual <= 999
+    if not 900 <= individual <= 999:
+        raise ValueError(f"temporary individual numbers are 900-999, not {individual}")
     number = f"{ddmmyy}{individual:03d}"
     return f"{ddmmyy}{century_sign}{individual:03d}{CHECK_CHARS[int(number) % 31]}"
 

@@ -1755,7 +1755,7 @@ def _phone_digits(rng: random.Random, area: str) -> str:
 def _unit_channel(
     unit: UnitSpec, seed: int, today: date, holidays: Sequence[Holiday], names_of_services: Mapping[str, str]
 ) -> tuple[Json, list[QualityGap]]:
-    rng = random.Random(f"{seed}/unit/{unit.key}")
+    rng = random.Random(f"{seed}/unit/{unit.key}")  # noqa: S311  seeded, reproducible demo feed  # nosec B311
     municipality = MUNICIPALITY_BY_CODE[unit.municipality]
     locality = municipality.locality(unit.locality)
     org = ORG_BY_KEY[unit.org]
@@ -1877,7 +1877,7 @@ def _unit_channel(
 
 
 def _help_line_channel(seed: int, today: date, holidays: Sequence[Holiday], service_names: Mapping[str, str]) -> Json:
-    rng = random.Random(f"{seed}/channel/{HELP_LINE}")
+    rng = random.Random(f"{seed}/channel/{HELP_LINE}")  # noqa: S311  seeded, reproducible demo feed  # nosec B311
     modified = modified_before(today, rng)
     schedule = SCHEDULES["office"]
     key = f"sote/{ORGANISER}"
@@ -1937,7 +1937,7 @@ def build_demo_catalogue(today: date, seed: int = DEFAULT_SEED) -> DemoCatalogue
     services: list[Json] = []
     org_services: dict[str, list[Json]] = {org.key: [] for org in ORGANISATIONS}
     for spec in specs:
-        rng = random.Random(f"{seed}/service/{spec.key}")
+        rng = random.Random(f"{seed}/service/{spec.key}")  # noqa: S311  seeded, reproducible demo feed  # nosec B311
         sid = service_id(seed, spec.key)
         name = spec.names["fi"]
         organizations = [
@@ -2006,7 +2006,7 @@ def build_demo_catalogue(today: date, seed: int = DEFAULT_SEED) -> DemoCatalogue
 
 
 def _organization(org: OrgSpec, seed: int, today: date, services: list[Json]) -> Json:
-    rng = random.Random(f"{seed}/organization/{org.key}")
+    rng = random.Random(f"{seed}/organization/{org.key}")  # noqa: S311  seeded, reproducible demo feed  # nosec B311
     home = MUNICIPALITY_BY_CODE[org.home]
     locality = home.localities[0]
     street_fi, street_sv = rng.choice(locality.streets)

@@ -23,7 +23,8 @@ EVENTS = ("listing.chosen", "listing.cancelled", "listing.took_effect")
 
 def enqueue(choice: Choice, event: str, previous: Choice | None, *, organiser: str) -> list[OutboxMessage]:
     """Add the event's messages for the new provider, the old provider (if any) and the register."""
-    assert event in EVENTS
+    if event not in EVENTS:
+        raise ValueError(f"unknown outbox event {event!r}")
     recipients = [("new_provider", choice.organisation_id)]
     if previous is not None:
         recipients.append(("old_provider", previous.organisation_id))
