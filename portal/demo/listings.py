@@ -7,6 +7,7 @@ These are history, so they are written as choices that took effect long ago, wit
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import select
@@ -26,11 +27,14 @@ DEMO_LISTINGS = (
 )
 
 
-def load_demo_listings(today: date, seed: int = DEFAULT_SEED) -> int:
-    """Give the demo residents their listings unless they have made choices already; returns how many were added."""
+def load_demo_listings(today: date, seed: int = DEFAULT_SEED, subjects: Collection[str] | None = None) -> int:
+    """Give the demo residents (or only `subjects`) their listings unless they have made choices already; returns how
+    many were added."""
     added = 0
     this_month = add_months(first_of_next_month(today), -1)
     for number, (subject, kind, unit_key, months_ago) in enumerate(DEMO_LISTINGS, start=1):
+        if subjects is not None and subject not in subjects:
+            continue
         person = db.session.scalar(select(Person).filter_by(oidc_subject=subject))
         if person is None or db.session.scalar(select(Choice.id).filter_by(person_id=person.id, kind=kind).limit(1)):
             continue

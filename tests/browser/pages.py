@@ -1,8 +1,43 @@
-"""Page objects: what a person clicks, named once."""
+"""Page objects: what a person clicks, and which pages each kind of user sees, named once."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+
+from portal.demo.ptv_feed import DEFAULT_SEED, channel_id
+
+LANGUAGES = ("fi", "sv", "selko", "en")
+# A demo sote centre (stable id from the demo feed's seed) with quality figures and exceptional hours.
+UNIT = f"/units/{channel_id(DEFAULT_SEED, 's-jarvenpaa')}"
+COMPARE = [
+    "/units",
+    "/units?q=jarvenpa&near=04400&sort=distance",
+    "/units?near=Atlantis&kind=nonsense",
+    UNIT,
+    "/compare",
+]
+ORGANISER = [
+    "/organiser/listings",
+    "/organiser/rules",
+    "/organiser/capacity?kind=dental_unit",
+    "/organiser/overrides",
+    "/organiser/outbox",
+]
+COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", *COMPARE]
+# Every page, per kind of user: (persona, identity provider, paths). The axe sweep (test_accessibility) and the
+# reflow checks (test_reflow) both walk this, so a page added here is checked by both.
+USERS = {
+    "anonymous": (None, None, [*COMMON, "/auth/callback/resident?state=forged&code=forged"]),
+    "resident": ("aino.virtanen", "resident", [*COMMON, "/admin/roles", "/choices/", "/choices/history"]),
+    "ineligible-resident": ("matti.korhonen", "resident", ["/", "/choices/"]),
+    "helpline": ("liisa.neuvoja", "staff", ["/", "/admin/roles"]),
+    "organiser": ("olli.jarjestaja", "staff", ["/", "/organiser/catalogue", *ORGANISER]),
+    "admin": ("anna.yllapitaja", "staff", ["/", "/admin/roles", "/organiser/catalogue"]),
+}
+
+
+def with_language(path: str, language: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}lang={language}"
 
 
 def log_in(page: Page, base: str, sub: str, kind: str) -> None:
@@ -21,3 +56,13 @@ def log_out(page: Page, base: str) -> None:
 
 def switch_language(page: Page, code: str) -> None:
     page.locator(f'.language-switcher a[href$="lang={code}"]').click()
+
+
+def give_demo_listings(app, sub: str) -> None:
+    """The listings `make run` gives a demo resident (who must have logged in once), e.g. Helmi's sote centre three
+    months ago, which makes switching it too early."""
+    from portal.compare.units import today_in_helsinki
+    from portal.demo.listings import load_demo_listings
+
+    with app.app_context():
+        load_demo_listings(today_in_helsinki(), subjects={sub})

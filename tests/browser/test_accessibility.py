@@ -6,38 +6,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from portal.demo.ptv_feed import DEFAULT_SEED, channel_id
-from tests.browser.pages import log_in
+from tests.browser.pages import LANGUAGES, USERS, log_in, with_language
 
 pytestmark = pytest.mark.browser
 
 WCAG21AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
-LANGUAGES = ("fi", "sv", "selko", "en")
-# A demo sote centre (stable id from the demo feed's seed) with quality figures and exceptional hours.
-UNIT = f"/units/{channel_id(DEFAULT_SEED, 's-jarvenpaa')}"
-COMPARE = [
-    "/units",
-    "/units?q=jarvenpa&near=04400&sort=distance",
-    "/units?near=Atlantis&kind=nonsense",
-    UNIT,
-    "/compare",
-]
-ORGANISER = [
-    "/organiser/listings",
-    "/organiser/rules",
-    "/organiser/capacity?kind=dental_unit",
-    "/organiser/overrides",
-    "/organiser/outbox",
-]
-COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", *COMPARE]
-USERS = {
-    "anonymous": (None, None, [*COMMON, "/auth/callback/resident?state=forged&code=forged"]),
-    "resident": ("aino.virtanen", "resident", [*COMMON, "/admin/roles", "/choices/", "/choices/history"]),
-    "ineligible-resident": ("matti.korhonen", "resident", ["/", "/choices/"]),
-    "helpline": ("liisa.neuvoja", "staff", ["/", "/admin/roles"]),
-    "organiser": ("olli.jarjestaja", "staff", ["/", "/organiser/catalogue", *ORGANISER]),
-    "admin": ("anna.yllapitaja", "staff", ["/", "/admin/roles", "/organiser/catalogue"]),
-}
 axe = Axe()
 
 
@@ -49,8 +22,7 @@ def test_no_axe_violations(page: Page, live_server, user):
     failures = []
     for language in LANGUAGES:
         for path in paths:
-            separator = "&" if "?" in path else "?"
-            page.goto(live_server(f"{path}{separator}lang={language}"))
+            page.goto(live_server(with_language(path, language)))
             results = axe.run(page, options=WCAG21AA)
             if results.violations_count:
                 failures.append(f"{user} {language} {path}:\n{results.generate_report()}")

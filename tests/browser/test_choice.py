@@ -8,8 +8,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from portal.demo.ptv_feed import DEFAULT_SEED, channel_id
-from tests.browser.pages import log_in
-from tests.browser.test_accessibility import LANGUAGES, WCAG21AA
+from tests.browser.pages import LANGUAGES, log_in
+from tests.browser.test_accessibility import WCAG21AA
 
 pytestmark = pytest.mark.browser
 axe = Axe()
