@@ -1,5 +1,7 @@
 """Extensions, created unbound and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +24,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models subclass `Model`, which is `db.Model` at run time. Flask-SQLAlchemy builds that class when `db` is
+# created, so a type checker cannot use it as a base ('Name "db.Model" is not defined'); it sees Base instead,
+# plus the query property db.Model adds.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.query import Query
+
+    class Model(Base):
+        __abstract__ = True
+        query: ClassVar[Query]
+else:
+    Model = db.Model
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

@@ -10,11 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models._types import utcnow
 
 
-class CatalogueOrganisation(db.Model):
+class CatalogueOrganisation(Model):
     __tablename__ = "catalogue_organisation"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the PTV id
@@ -27,7 +27,7 @@ class CatalogueOrganisation(db.Model):
     raw: Mapped[str] = mapped_column(Text)
 
 
-class CatalogueService(db.Model):
+class CatalogueService(Model):
     __tablename__ = "catalogue_service"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -40,7 +40,7 @@ class CatalogueService(db.Model):
     raw: Mapped[str] = mapped_column(Text)
 
 
-class CatalogueLocation(db.Model):
+class CatalogueLocation(Model):
     __tablename__ = "catalogue_location"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -70,7 +70,7 @@ class CatalogueLocation(db.Model):
     raw: Mapped[str] = mapped_column(Text)
 
 
-class CatalogueImport(db.Model):
+class CatalogueImport(Model):
     """One run of the importer: what it read, what it changed, what it refused."""
 
     __tablename__ = "catalogue_import"
@@ -86,7 +86,7 @@ class CatalogueImport(db.Model):
     rejected: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [{id, field, reason, origin}]
 
 
-class CatalogueApproval(db.Model):
+class CatalogueApproval(Model):
     """One entry of the organiser's overlay: what a PTV service location is approved as, and how it does.
 
     Keyed by the channel id without a foreign key: the overlay is the organiser's word and may name a location
@@ -113,7 +113,7 @@ class CatalogueApproval(db.Model):
     label: Mapped[str] = mapped_column(String(200), default="")
 
 
-class CatalogueOverlayLoad(db.Model):
+class CatalogueOverlayLoad(Model):
     """One accepted overlay file: the approvals were replaced by it in the same transaction."""
 
     __tablename__ = "catalogue_overlay_load"

@@ -10,12 +10,12 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models._types import utcnow
 from portal.models.people import Person, StaffUser
 
 
-class ListingSlot(db.Model):
+class ListingSlot(Model):
     """One row per resident and kind, whose version every change bumps.
 
     Confirming compares the version the check-your-answers page was built on with the stored one in a single
@@ -30,7 +30,7 @@ class ListingSlot(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Choice(db.Model):
+class Choice(Model):
     __tablename__ = "choice"
     __table_args__ = (
         Index("ix_choice_person_kind", "person_id", "kind"),
@@ -71,7 +71,7 @@ class Choice(db.Model):
     previous: Mapped["Choice | None"] = relationship(remote_side=[id])
 
 
-class IntervalOverride(db.Model):
+class IntervalOverride(Model):
     """An organiser's permission to switch before the minimum interval has passed, with the reason recorded."""
 
     __tablename__ = "interval_override"
@@ -88,7 +88,7 @@ class IntervalOverride(db.Model):
     granted_by: Mapped[StaffUser] = relationship()
 
 
-class OrganiserSetting(db.Model):
+class OrganiserSetting(Model):
     """One of the organiser's rules (JSON value); absent keys fall back to the pilot's defaults."""
 
     __tablename__ = "organiser_setting"
@@ -99,7 +99,7 @@ class OrganiserSetting(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
 
-class UnitCapacity(db.Model):
+class UnitCapacity(Model):
     """How many residents a unit takes for a kind of listing. No row (or no number) means no limit.
 
     `lock_version` is bumped by every confirmation into the unit: the UPDATE takes the row lock, so counting the
@@ -116,7 +116,7 @@ class UnitCapacity(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
 
-class SettingChange(db.Model):
+class SettingChange(Model):
     """Who changed which rule or capacity, when, from what to what."""
 
     __tablename__ = "setting_change"
@@ -131,7 +131,7 @@ class SettingChange(db.Model):
     changed_by: Mapped[StaffUser | None] = relationship()
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A message to a provider or the national choice register, written in the same transaction as its cause."""
 
     __tablename__ = "outbox_message"

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models._types import new_public_id, utcnow
 
 
-class Person(db.Model):
+class Person(Model):
     """A resident known through strong identification.
 
     The personal identity code is never stored in clear: `hetu_hash` is a keyed hash (HMAC-SHA256
@@ -38,7 +38,7 @@ class Person(db.Model):
         return f"{self.given_name} {self.family_name}"
 
 
-class StaffUser(db.Model):
+class StaffUser(Model):
     """Help-line, organiser and admin staff, known by their organisation's identity provider."""
 
     __tablename__ = "staff_user"
@@ -55,7 +55,7 @@ class StaffUser(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class StaffRoleGrant(db.Model):
+class StaffRoleGrant(Model):
     """A role the admin has granted to a staff subject, on top of any roles the provider's claim carries.
 
     Keyed by the provider's subject so an admin can grant a role before the person first logs in.

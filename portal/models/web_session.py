@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models._types import utcnow
 
 
-class WebSession(db.Model):
+class WebSession(Model):
     __tablename__ = "web_session"
 
     # SHA-256 of the cookie token: a leaked database row cannot be replayed as a cookie.
