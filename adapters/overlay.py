@@ -347,9 +347,9 @@ def _read_csv(text: str, problems: _Problems) -> list[_Raw]:
                 raw, None, "wrong_cell_count", f"the row has {len(cells)} cells but the header names {len(known)}"
             )
             continue
-        for column, cell in zip(known, cells, strict=False):
-            if column is not None and cell.strip():
-                raw.values[column] = cell.strip()
+        for known_column, cell in zip(known, cells, strict=False):
+            if known_column is not None and cell.strip():
+                raw.values[known_column] = cell.strip()
         raws.append(raw)
     return raws
 
@@ -392,7 +392,7 @@ def _read_json(text: str, problems: _Problems) -> list[_Raw]:
                     OverlayProblem(key, "unknown_field", f"unknown field {key!r}", None, f"{path}.{key}", key)
                 )
 
-    if not isinstance(document, dict):
+    if not isinstance(document, _JsonObject):  # every JSON object is one (object_pairs_hook)
         problems.items.append(OverlayProblem(None, "wrong_type", "the file must hold a JSON object", None, "$"))
         return []
     check_keys(document, "$", ("version", "locations"))
@@ -410,7 +410,7 @@ def _read_json(text: str, problems: _Problems) -> list[_Raw]:
     raws = []
     for i, item in enumerate(locations):
         base = f"$.locations[{i}]"
-        if not isinstance(item, dict):
+        if not isinstance(item, _JsonObject):
             problems.items.append(OverlayProblem(None, "wrong_type", "each location must be a JSON object", None, base))
             continue
         raw = _Raw({}, False, base_path=base)
@@ -421,7 +421,7 @@ def _read_json(text: str, problems: _Problems) -> list[_Raw]:
                 raw.values[key] = item[key]
         raw.paths["quality"] = f"{base}.quality"
         quality = item.get("quality")
-        if quality is not None and not isinstance(quality, dict):
+        if quality is not None and not isinstance(quality, _JsonObject):
             problems.add(raw, "quality", "wrong_type", '"quality" must be an object', quality)
         elif quality is not None:
             check_keys(quality, f"{base}.quality", [f.name for f in FIGURES])

@@ -29,10 +29,14 @@ def _pybabel(*args: str) -> None:
     subprocess.run(command, check=True, cwd=REPO_ROOT)  # noqa: S603  argv fixed in this file  # nosec B603
 
 
+def _extract() -> None:
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", str(POT), ".")
+
+
 @translations.command("extract")
 def extract() -> None:
     """Collect every wrapped string from the code and templates into messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", str(POT), ".")
+    _extract()
 
 
 @translations.command("update")
@@ -40,7 +44,7 @@ def update() -> None:
     """Merge messages.pot into the four catalogues (new strings appear untranslated)."""
     from portal.translations import update_catalogues
 
-    extract.callback()
+    _extract()
     update_catalogues(POT)
 
 
@@ -83,7 +87,8 @@ def serve(host: str, port: int) -> None:
 
     from portal.demo.idp import run_demo_providers
 
-    app = current_app._get_current_object()
+    # The app itself, not the proxy, for the dispatcher thread; Flask types current_app as the Flask it stands for.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's documented method
     if not app.config["DEMO_IDP"]:
         raise click.ClickException("DEMO_IDP is off: the demo identification service is not allowed here.")
     with run_demo_providers(app.config["DEMO_RESIDENT_IDP_PORT"], app.config["DEMO_STAFF_IDP_PORT"]) as providers:

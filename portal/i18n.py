@@ -74,9 +74,9 @@ def select_language() -> str:
     stored = normalise(session.get("lang"))
     if stored:
         return stored
-    preferred = getattr(g, "user_language", None)
-    if normalise(preferred):
-        return normalise(preferred)
+    preferred = normalise(getattr(g, "user_language", None))
+    if preferred:
+        return preferred
     best = request.accept_languages.best_match(["fi", "sv", "en"])
     return best or DEFAULT_LANGUAGE
 

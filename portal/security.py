@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
@@ -59,7 +60,7 @@ def init_security_headers(app: Flask) -> None:
         return response
 
 
-def is_safe_redirect(target: str | None) -> bool:
+def is_safe_redirect(target: str | None) -> TypeGuard[str]:
     """Only same-site relative paths: `next=` must never send someone to another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False

@@ -11,8 +11,9 @@ import hashlib
 import json
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, session
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, update
 from werkzeug.datastructures import CallbackDict
@@ -53,6 +54,11 @@ class ServerSession(CallbackDict, SessionMixin):
         self._destroy = True
 
 
+def server_session() -> ServerSession:
+    """Flask's `session`, typed: create_app installs DatabaseSessionInterface, which opens every one."""
+    return cast(ServerSession, session)
+
+
 class DatabaseSessionInterface(SessionInterface):
     serializer = json
 
@@ -80,22 +86,22 @@ class DatabaseSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
-        stored = session.token is not None
-        if session._destroy or (not session and stored):
-            if stored:
-                db.session.execute(delete(WebSession).where(WebSession.id == _digest(session.token)))
+        token = session.token  # None: nothing stored yet
+        if session._destroy or (not session and token is not None):
+            if token is not None:
+                db.session.execute(delete(WebSession).where(WebSession.id == _digest(token)))
                 db.session.commit()
             response.delete_cookie(name, domain=domain, path=path)
             return
         if not session:
             return
         now = utcnow()
-        if session._rotate and stored:
-            db.session.execute(delete(WebSession).where(WebSession.id == _digest(session.token)))
-            stored = False
-        if not stored:
-            session.token = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG (ASVS 7.2.3)
-            db.session.add(WebSession(id=_digest(session.token), created_at=now, last_seen_at=now, data="{}"))
+        if session._rotate and token is not None:
+            db.session.execute(delete(WebSession).where(WebSession.id == _digest(token)))
+            token = None
+        if token is None:
+            token = session.token = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG (ASVS 7.2.3)
+            db.session.add(WebSession(id=_digest(token), created_at=now, last_seen_at=now, data="{}"))
             db.session.flush()
             session.modified = True
         values: dict = {}
@@ -105,12 +111,12 @@ class DatabaseSessionInterface(SessionInterface):
             values = {"last_seen_at": now}
         else:
             return
-        db.session.execute(update(WebSession).where(WebSession.id == _digest(session.token)).values(**values))
+        db.session.execute(update(WebSession).where(WebSession.id == _digest(token)).values(**values))
         db.session.commit()
         response.vary.add("Cookie")
         response.set_cookie(
             name,
-            session.token,
+            token,
             httponly=self.get_cookie_httponly(app),
             secure=self.get_cookie_secure(app),
             samesite=self.get_cookie_samesite(app),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
@@ -29,7 +30,7 @@ def init_templating(app: Flask) -> None:
 
 def language_url(code: str) -> str:
     """The current page in another language, keeping every other query parameter (search state)."""
-    args = {**request.args.to_dict(flat=True), "lang": code}
+    args: dict[str, Any] = {**request.args.to_dict(flat=True), "lang": code}  # none of url_for's own _options
     if request.endpoint and request.url_rule is not None and request.method == "GET":
         return url_for(request.endpoint, **(request.view_args or {}), **args)
     return url_for("main.home", lang=code)

@@ -55,6 +55,11 @@ def compile_catalogues() -> None:
             write_mo(handle, catalog, use_fuzzy=False)
 
 
+def _forms(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A message id or translation as its forms: a plural's several, anything else one."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 def catalogue_problems(pot: Path | None = None) -> list[str]:
     """Every untranslated, fuzzy, missing or placeholder-mismatched message, one line each."""
     problems = []
@@ -73,8 +78,8 @@ def catalogue_problems(pot: Path | None = None) -> list[str]:
             label = f"{locale}/{domain}: {message.id if isinstance(message.id, str) else message.id[0]!r}"
             if message.fuzzy:
                 problems.append(f"{label} is fuzzy")
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = _forms(message.string if message.string is not None else "")
+            ids = _forms(message.id)
             if not all(strings):
                 problems.append(f"{label} is untranslated")
                 continue

@@ -11,6 +11,7 @@ envelope naming them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,12 @@ def parse_record(raw: Any) -> Parsed:
         return Parsed(kind, record_id, removed=True, status=status, channel_type=channel_type)
     if kind == CHANNEL:
         return Parsed(kind, record_id, channel_type=channel_type)
-    reader = {LOCATION: _location, SERVICE: _service, ORGANISATION: _organisation}[kind]
+    readers: dict[str, Callable[[Fields, dict[str, Any], str], ServiceLocation | Service | Organisation]] = {
+        LOCATION: _location,
+        SERVICE: _service,
+        ORGANISATION: _organisation,
+    }
+    reader = readers[kind]
     item = reader(f, raw, record_id)
     return Parsed(kind, record_id, item=item, status=status or "Published", warnings=tuple(f.warnings))
 

@@ -32,7 +32,7 @@ def opening_hours(f: Fields, value: Any, path: str) -> OpeningHours:
 
 
 def _period(f: Fields, item: dict[str, Any], path: str) -> HoursPeriod:
-    raw_kind = item.get("serviceHourType")
+    raw_kind: Any = item.get("serviceHourType")  # any JSON value: the lookup below refuses what is not a kind
     try:
         kind = HoursKind(raw_kind)
     except ValueError:
@@ -67,12 +67,12 @@ def _ranges(kind: HoursKind, row: dict[str, Any], path: str) -> list[TimeRange]:
     if kind is HoursKind.EXCEPTIONAL:
         return [TimeRange(None, opens, closes, crosses)]
     first = _weekday(row.get("dayFrom"), f"{path}.dayFrom")
-    last = _weekday(row.get("dayTo"), f"{path}.dayTo", required=False)
+    last = _optional_weekday(row.get("dayTo"), f"{path}.dayTo")
     if kind is HoursKind.OVER_MIDNIGHT:
         if last is None:
             return [TimeRange(first, opens, closes, crosses)]
-        days = (last - first) % 7
-        return [TimeRange(first, opens, closes, days or (7 if closes <= opens else 0))]
+        span = (last - first) % 7
+        return [TimeRange(first, opens, closes, span or (7 if closes <= opens else 0))]
     # DaysOfTheWeek: PTV blanks dayTo and sends one row per day; older data may send a span of days, each open.
     days = range((last - first) % 7 + 1) if last is not None else range(1)
     return [TimeRange((first + d) % 7, opens, closes, crosses) for d in days]
@@ -88,9 +88,11 @@ def _time(value: Any, path: str) -> tuple[time, bool]:
     return time(hour, minute), False
 
 
-def _weekday(value: Any, path: str, *, required: bool = True) -> int | None:
-    if value in (None, "") and not required:
-        return None
+def _optional_weekday(value: Any, path: str) -> int | None:
+    return None if value in (None, "") else _weekday(value, path)
+
+
+def _weekday(value: Any, path: str) -> int:
     if value not in WEEKDAYS:
         raise _Skip(f"{path}: not a weekday: {value!r}")
     return WEEKDAYS.index(value)

@@ -3,6 +3,7 @@
 from flask import Flask, g, session
 
 from portal.auth.services import load_current_user
+from portal.sessions import server_session
 
 
 def init_current_user(app: Flask) -> None:
@@ -10,7 +11,7 @@ def init_current_user(app: Flask) -> None:
     def _load_user() -> None:
         g.user = load_current_user(session.get("user_key"), session.get("roles"))
         if g.user is None and session.get("user_key"):
-            session.destroy()  # the account is gone: end the session rather than half-trust it
+            server_session().destroy()  # the account is gone: end the session rather than half-trust it
         g.session_expired = getattr(session, "expired", False)
 
     @app.context_processor

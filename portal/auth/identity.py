@@ -21,7 +21,7 @@ def validate(code: str, *, allow_temporary: bool) -> str:
     try:
         return stdnum_hetu.validate(code, allow_temporary=allow_temporary)
     except ValidationError as error:
-        raise InvalidHetu(error.message) from None
+        raise InvalidHetu(str(error)) from None  # stdnum raises without arguments: str() is the class's message
 
 
 def lookup_hash(code: str, key: str) -> str:

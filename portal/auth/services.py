@@ -130,8 +130,11 @@ def load_current_user(user_key: str | None, claim_roles: list[str] | None) -> Cu
 
 
 def remember_language(user: CurrentUser, language: str) -> None:
-    model = Person if user.kind == "resident" else StaffUser
-    row = db.session.get(model, user.id)
+    row: Person | StaffUser | None
+    if user.kind == "resident":
+        row = db.session.get(Person, user.id)
+    else:
+        row = db.session.get(StaffUser, user.id)
     if row is not None:
         row.language = language
         db.session.commit()

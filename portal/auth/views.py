@@ -18,6 +18,7 @@ from portal.auth.services import (
 )
 from portal.htmx import render_page
 from portal.security import is_safe_redirect
+from portal.sessions import server_session
 
 
 @bp.route("/login")
@@ -71,7 +72,7 @@ def callback(kind: str):
     next_url = session.get("login_next")
     chosen_language = session.get("lang")
     session.clear()
-    session.regenerate()  # a new session token at login (ASVS 7.2.4)
+    server_session().regenerate()  # a new session token at login (ASVS 7.2.4)
     session["user_key"] = user.key
     session["roles"] = roles
     session["id_token"] = id_token
@@ -92,7 +93,7 @@ def logout():
     if user is not None:
         record_event("logout", actor=user)
     # End our own session first, then the provider's (RP-initiated logout).
-    session.destroy()
+    server_session().destroy()
     target = url_for("auth.logged_out", lang=language, _external=True)
     client = provider(kind) if kind else None
     end_session = client.logout_url(id_token, target) if client else None

@@ -29,7 +29,12 @@ from portal.models import CatalogueImport, CatalogueLocation, CatalogueOrganisat
 from portal.models._types import utcnow
 
 BATCH = 500
-MODELS = {"location": CatalogueLocation, "service": CatalogueService, "organisation": CatalogueOrganisation}
+CatalogueModel = type[CatalogueLocation] | type[CatalogueService] | type[CatalogueOrganisation]
+MODELS: dict[str, CatalogueModel] = {
+    "location": CatalogueLocation,
+    "service": CatalogueService,
+    "organisation": CatalogueOrganisation,
+}
 
 
 class ImportFailed(Exception):

@@ -11,9 +11,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import CursorResult, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.services import CurrentUser, record_event
@@ -142,7 +143,7 @@ def listings(person_id: int, today: date | None = None) -> dict[str, Listing]:
 
 
 def resident(person_id: int) -> Person:
-    return db.session.get(Person, person_id)
+    return db.session.get_one(Person, person_id)
 
 
 def history(person_id: int) -> list[Choice]:
@@ -174,12 +175,12 @@ def unit_offer(kind: str, location_id: str, today: date | None = None, *, count:
 
 def seats_taken(kind: str, location_id: str, today: date) -> int:
     """Residents listed at the unit now or waiting to be, and those still there until a switch takes effect."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Choice)
         .where(Choice.location_id == location_id, Choice.kind == kind, Choice.cancelled_at.is_(None))
         .where(or_(Choice.ended_on.is_(None), Choice.ended_on > today))
-    )
+    ).scalar_one()
 
 
 def plan_choice(
@@ -310,9 +311,13 @@ def lock_slot(person_id: int, kind: str, expected_version: int | None) -> None:
     condition = [ListingSlot.person_id == person_id, ListingSlot.kind == kind]
     if expected_version is not None:
         condition.append(ListingSlot.version == expected_version)
-    result = db.session.execute(
-        update(ListingSlot).where(*condition).values(version=ListingSlot.version + 1),
-        execution_options={"synchronize_session": False},
+    # A DML statement's result is a CursorResult (rowcount); Session.execute is typed for the general Result.
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(ListingSlot).where(*condition).values(version=ListingSlot.version + 1),
+            execution_options={"synchronize_session": False},
+        ),
     )
     if result.rowcount != 1:
         raise _Conflict()
@@ -329,18 +334,18 @@ def _confirm(
 ) -> Choice:
     lock_slot(person_id, kind, expected_version)
     rules = load_rules()
-    person = db.session.get(Person, person_id)
+    person = db.session.get_one(Person, person_id)
     state = listing(person_id, kind, today)
     offer = unit_offer(kind, location_id, today, count=False)  # counted below, under the unit's lock
     override = _override_if_needed(rules, person_id, kind, state, today)
     plan = _plan(rules, person, kind, offer, state, override, today)
-    if plan.problem is None and offer.capacity is not None:
+    if plan.problem is None and offer is not None and offer.capacity is not None:
         plan.problem = _lock_capacity(kind, location_id, today)
-    if plan.problem:
+    if plan.problem or offer is None:  # _plan gives no offer the problem "unknown_unit"
         db.session.rollback()
         if plan.problem in OFFER_ALTERNATIVES:
             plan.alternatives = alternatives(kind, location_id)
-        raise ChoiceRefused(plan.problem, plan)
+        raise ChoiceRefused(plan.problem or "unknown_unit", plan)
 
     now = utcnow()
     replaced = state.pending
@@ -456,16 +461,19 @@ def take_effect_due(today: date | None = None, limit: int = 1000) -> int:
     ).all()
     done = 0
     for choice_id in due:
-        claimed = db.session.execute(
-            update(Choice)
-            .where(Choice.id == choice_id, Choice.took_effect_at.is_(None), Choice.cancelled_at.is_(None))
-            .values(took_effect_at=utcnow()),
-            execution_options={"synchronize_session": False},
+        claimed = cast(
+            CursorResult[Any],
+            db.session.execute(
+                update(Choice)
+                .where(Choice.id == choice_id, Choice.took_effect_at.is_(None), Choice.cancelled_at.is_(None))
+                .values(took_effect_at=utcnow()),
+                execution_options={"synchronize_session": False},
+            ),
         )
         if claimed.rowcount != 1:
             db.session.rollback()
             continue
-        choice = db.session.get(Choice, choice_id)
+        choice = db.session.get_one(Choice, choice_id)
         previous = db.session.get(Choice, choice.previous_choice_id) if choice.previous_choice_id else None
         enqueue(choice, "listing.took_effect", previous, organiser=organiser)
         db.session.commit()
@@ -535,7 +543,7 @@ def _full_units(kind: str, today: date | None = None) -> set[str]:
             .group_by(Choice.location_id)
         ).all()
     )
-    return {unit for unit, capacity in limited.items() if counts.get(unit, 0) >= capacity}
+    return {unit for unit, capacity in limited.items() if capacity is not None and counts.get(unit, 0) >= capacity}
 
 
 def unit_kinds_open(location_id: str) -> Sequence[str]:

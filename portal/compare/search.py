@@ -6,8 +6,9 @@ can be shared, bookmarked and reached with Back, and the same form works as a pl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -45,7 +46,7 @@ class SearchQuery:
     problems: tuple[str, ...] = field(default=(), compare=False)  # names of fields whose value was refused
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str], municipalities: Mapping[str, object] = ()) -> SearchQuery:
+    def from_args(cls, args: Mapping[str, str], municipalities: Collection[str] = ()) -> SearchQuery:
         """Read a query string; a value that is not one of the allowed ones is dropped and its field named in
         `problems` (the typed place and text are kept as typed, whatever they are)."""
         problems = []
@@ -81,7 +82,7 @@ class SearchQuery:
             **{flag: args.get(flag) in ("1", "on", "true") for flag in FLAGS},
         )
 
-    def to_args(self, **changes: object) -> dict[str, str]:
+    def to_args(self, **changes: Any) -> dict[str, str]:
         """The query string for this search (with `changes`), leaving out defaults so URLs stay short."""
         values = asdict(replace(self, **changes))
         values.pop("problems")
@@ -195,6 +196,7 @@ def _positions(size: int, positions: np.ndarray | None) -> np.ndarray:
 
 def _ordering(index, candidates, sort, language, score, distance) -> np.ndarray:
     name_rank = index.name_rank[language][candidates]
+    keys: tuple[np.ndarray, ...]
     if sort == "relevance" and distance is not None:
         keys = (name_rank, np.nan_to_num(distance[candidates], nan=np.inf), -score[candidates])
     elif sort == "relevance":

@@ -49,8 +49,10 @@ class Unit:
         """Phones, e-mails and web pages meant for readers of `language` (PTV keeps one per language), falling back
         like texts do; entries without a language are for everyone."""
         location = self.location
-        return tuple(
-            _in_language(entries, language) for entries in (location.phones, location.emails, location.web_pages)
+        return (
+            _in_language(location.phones, language),
+            _in_language(location.emails, language),
+            _in_language(location.web_pages, language),
         )
 
 
@@ -96,10 +98,10 @@ def load_units(location_ids: Sequence[str]) -> list[Unit]:
             locations[location_id] = item
     service_ids = {sid for item in locations.values() for sid in item.service_ids}
     services = {}
-    for row in db.session.scalars(select(CatalogueService).where(CatalogueService.id.in_(service_ids))):
-        item = parse_stored(json.loads(row.raw))
+    for service_row in db.session.scalars(select(CatalogueService).where(CatalogueService.id.in_(service_ids))):
+        item = parse_stored(json.loads(service_row.raw))
         if isinstance(item, Service):
-            services[row.id] = item
+            services[service_row.id] = item
     approvals = {
         a.location_id: a
         for a in db.session.scalars(select(CatalogueApproval).where(CatalogueApproval.location_id.in_(list(rows))))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -23,7 +25,8 @@ from portal.extensions import csrf
 from portal.htmx import is_htmx, render_page
 from portal.security import is_safe_redirect, same_origin_request
 
-LABELS = {
+# Any, not object: spread into render_page, a dict[str, object] could as well be meant for its block or status.
+LABELS: dict[str, Any] = {
     "kind_labels": KIND_LABELS,
     "voucher_labels": VOUCHER_LABELS,
     "provider_labels": PROVIDER_LABELS,
@@ -62,7 +65,8 @@ def search():
     )
     if is_htmx():
         # The address bar shows the search without the form's empty fields, as the links on the page do.
-        response.headers["HX-Push-Url"] = url_for("compare.search", **page.query.to_args())
+        pushed: dict[str, Any] = page.query.to_args()  # search names, none of them url_for's own (_external...)
+        response.headers["HX-Push-Url"] = url_for("compare.search", **pushed)
     if response.status_code == 200:
         kept = tuple((name, value) for name, value in response.headers.items() if name in ("HX-Push-Url",))
         page_cache.store(key, response.get_data(), kept)

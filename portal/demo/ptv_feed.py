@@ -1772,6 +1772,8 @@ def _unit_channel(
 
     # Descriptions exist in fi and sv even where the Swedish name is the gap (and in en where the name is).
     primary = unit.kinds[0]
+    summary: Texts
+    description: Texts
     if primary in KIND_TEXTS:
         texts = KIND_TEXTS[primary]
         text_languages = ("fi", "sv", "en") if "en" in names else ("fi", "sv")
@@ -1788,6 +1790,8 @@ def _unit_channel(
     street_fi, street_sv = rng.choice(locality.streets)
     number = str(rng.randint(1, 48)) + ("" if rng.random() < 0.8 else " " + rng.choice("ABC"))
     municipality_json = municipality_ref(municipality.code, municipality.names)
+    latitude: str | None
+    longitude: str | None
     if unit.coordinates == "ok":
         easting, northing = jitter(rng, *wgs84_to_tm35fin(locality.lat, locality.lon), locality.radius_m)
         latitude, longitude, state = coordinate(northing), coordinate(easting), "Ok"
@@ -1809,7 +1813,8 @@ def _unit_channel(
     )
     entrances = []
     if rng.random() < 0.9:
-        if state == "Ok":
+        door: tuple[str | None, str | None]
+        if state == "Ok" and latitude is not None and longitude is not None:  # "Ok" always comes with both
             door = (
                 coordinate(float(latitude) + rng.uniform(-15, 15)),
                 coordinate(float(longitude) + rng.uniform(-15, 15)),
@@ -2064,7 +2069,7 @@ def write_demo_feed(out_dir: Path, today: date, seed: int = DEFAULT_SEED) -> Fee
     out_dir.mkdir(parents=True, exist_ok=True)
     clear_pages(out_dir, (CHANNEL_PAGES, SERVICE_PAGES, ORGANIZATION_PAGES))
     catalogue = build_demo_catalogue(today, seed)
-    files = []
+    files: list[str] = []
     for prefix, records in (
         (CHANNEL_PAGES, catalogue.channels),
         (ORGANIZATION_PAGES, catalogue.organizations),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -48,6 +49,7 @@ class TextDateField(DateField):
     own date format, not the year-month-day the hint asks for)."""
 
     widget = TextInput()
+    data: date | None
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:

@@ -191,7 +191,7 @@ def municipality_options(configured: Iterable[str], language: str) -> list[tuple
         .where(CatalogueLocation.municipality_code.is_not(None))
         .group_by(CatalogueLocation.municipality_code)
     )
-    names = {code: _pick(fi, sv, language) for code, fi, sv in rows}
+    names = {code: _pick(fi, sv, language) for code, fi, sv in rows if code is not None}  # None excluded above too
     for code in configured:
         names.setdefault(code, "")
     options = [(code, f"{name} ({code})" if name else code) for code, name in names.items()]

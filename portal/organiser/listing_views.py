@@ -57,8 +57,9 @@ def _listings_form() -> ListingsForm:
 @role_required(*ROLES)
 def listings():
     form = _listings_form()
-    valid = form.validate()
-    report = listing_report(form.as_of.data, form.kind.data, current_language()) if valid else None
+    valid = form.validate()  # a valid form has a date (validate_as_of)
+    as_of = form.as_of.data
+    report = listing_report(as_of, form.kind.data, current_language()) if valid and as_of is not None else None
     return render_page(
         "views/organiser/listings.html",
         status=200 if valid else 400,
@@ -73,9 +74,10 @@ def listings():
 def listings_download():
     form = _listings_form()
     level = request.args.get("level", LEVELS[0])
-    if not form.validate() or level not in LEVELS:
+    as_of = form.as_of.data if form.validate() else None  # a valid form has a date (validate_as_of)
+    if as_of is None or level not in LEVELS:
         abort(400)
-    report = listing_report(form.as_of.data, form.kind.data, current_language())
+    report = listing_report(as_of, form.kind.data, current_language())
     ages = [_("Age %(band)s", band=label) for label in report.band_labels]
     if level == "provider":
         header = [_("Date"), _("Listing"), _("Organisation id"), _("Provider"), *ages, _("Total")]

@@ -182,7 +182,7 @@ def quality_report(limit: int | None = None) -> QualityReport:
     for code in PROBLEMS:
         rows = db.session.execute(_problem_query(code).limit(limit)).all() if counts[code] else []
         problems.append(QualityProblem(code, Listing([QualityRow(*row) for row in rows], counts[code])))
-    locations = db.session.scalar(select(func.count()).select_from(_L))
+    locations = db.session.execute(select(func.count()).select_from(_L)).scalar_one()
     return QualityReport(locations, problems)
 
 

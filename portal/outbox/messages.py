@@ -29,7 +29,7 @@ def enqueue(choice: Choice, event: str, previous: Choice | None, *, organiser: s
     if previous is not None:
         recipients.append(("old_provider", previous.organisation_id))
     recipients.append(("register", REGISTER))
-    person = choice.person or db.session.get(Person, choice.person_id)
+    person = choice.person or db.session.get_one(Person, choice.person_id)
     messages = []
     for role, recipient in recipients:
         key = f"{choice.reference}.{event.removeprefix('listing.')}.{role}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from portal.auth.services import CurrentUser, record_event
 from portal.extensions import db
@@ -68,11 +69,15 @@ def retry_dead(message_id: int, actor: CurrentUser) -> str | None:
     key = db.session.scalar(select(OutboxMessage.idempotency_key).filter_by(id=message_id, status="dead"))
     if key is None:
         return None
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "dead")
-        .values(status="pending", attempts=0, next_attempt_at=utcnow()),
-        execution_options={"synchronize_session": False},
+    # A DML statement's result is a CursorResult (rowcount); Session.execute is typed for the general Result.
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "dead")
+            .values(status="pending", attempts=0, next_attempt_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        ),
     )
     if result.rowcount != 1:
         db.session.rollback()
