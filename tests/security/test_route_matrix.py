@@ -1,0 +1,398 @@
+"""Every route asked as every kind of user, against the table in tests/security/route_matrix.py.
+
+The table must name every rule of `app.url_map` (and nothing else). Then, on SQLite and on PostgreSQL, each
+persona logs in once through the demo OpenID Connect provider, with a test client of their own, and the test
+asks every row: GET rows also as htmx, POST rows with a valid CSRF token (and the browser's same-origin headers),
+so that a refusal is the access decision and not the token check. Refusals are asked first, while the objects they
+aim at are still there; then what is allowed; logging out last. A refusal must leave the database as it was.
+Every mismatch is listed at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask, session, url_for
+from flask.testing import FlaskClient
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from portal.auth.services import HETU_CLAIM, CurrentUser
+from portal.choice import services
+from portal.choice.rules import load_rules
+from portal.demo.personas import PERSONAS
+from portal.extensions import db
+from portal.models import AuditEvent, OutboxMessage, Person, StaffRoleGrant, StaffUser, WebSession
+from portal.organiser.listing_views import _rules_data
+from tests.conftest import load_demo_catalogue, make_app
+from tests.functional.conftest import login
+from tests.security.route_matrix import (
+    NOT_OWNER,
+    PENDING,
+    ROLE_NAMES,
+    ROLES,
+    ROUTES,
+    S_JARVENPAA,
+    Outcome,
+    Ref,
+    Role,
+    Route,
+)
+
+NOT_ALLOWED = Outcome("not_allowed", 405)  # a method the rule does not offer: for everyone, no row needed
+REFUSALS = {"login", "denied", "hidden", "not_allowed"}
+AUTOMATIC = {"HEAD", "OPTIONS"}  # Flask answers these for every GET rule from the same view
+SAME_ORIGIN = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+# Tables every request may touch: the audit log is checked on its own, sessions by who holds one (below).
+UNWATCHED = {"audit_event", "web_session", "rate_limit_counter"}
+
+
+def app_rules(app: Flask) -> dict[tuple[str, str], list[str]]:
+    rules: dict[tuple[str, str], list[str]] = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - AUTOMATIC):
+            rules.setdefault((rule.endpoint, method), []).append(rule.rule)
+    return rules
+
+
+# --- the table against the app, and against itself ---------------------------------------------------------------
+
+
+def test_every_rule_has_a_row_and_every_row_a_rule():
+    rules = app_rules(make_app("sqlite://", None))
+    problems = [
+        f"{endpoint} {method} ({', '.join(rules[endpoint, method])}) has no row: "
+        "add it to tests/security/route_matrix.py"
+        for endpoint, method in sorted(set(rules) - set(ROUTES))
+    ]
+    problems += [
+        f"{endpoint} {method} has a row in tests/security/route_matrix.py but no rule in the app: remove the row"
+        for endpoint, method in sorted(set(ROUTES) - set(rules))
+    ]
+    problems += [
+        f"{endpoint} {method} has several rules ({', '.join(paths)}): the matrix asks by endpoint, so give each "
+        "rule an endpoint of its own"
+        for (endpoint, method), paths in sorted(rules.items())
+        if len(paths) > 1
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_row_fills_every_column():
+    problems = []
+    for (endpoint, method), route in ROUTES.items():
+        if set(route.outcomes) != set(ROLE_NAMES):
+            problems.append(f"{endpoint} {method}: columns {sorted(set(ROLE_NAMES) ^ set(route.outcomes))} differ")
+        for role in ROLES:
+            outcome = route.outcomes.get(role.name)
+            if role.ready and outcome == PENDING:
+                problems.append(f"{endpoint} {method}: {role.name} is PENDING; say what this role gets")
+            if not role.ready and outcome not in (None, PENDING):
+                problems.append(f"{endpoint} {method}: {role.name} is not asked yet (ready=False), so must be PENDING")
+    assert not problems, "\n".join(problems)
+
+
+def test_columns_waiting_for_their_feature():
+    waiting = [role.name for role in ROLES if not role.ready]
+    if waiting:
+        pytest.skip(f"not asked until their feature is built: {', '.join(waiting)} (tests/security/route_matrix.py)")
+
+
+# --- asking the app ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Asker:
+    """One persona's own test client, logged in once."""
+
+    role: Role
+    client: FlaskClient
+    user_key: str | None  # "resident:3", "staff:1"; None when anonymous
+    csrf_token: str
+
+    @classmethod
+    def log_in(cls, app: Flask, role: Role) -> Asker:
+        client = app.test_client()
+        if role.persona is None:
+            return cls(role, client, None, anonymous_csrf_token(app, client))
+        login(client, role.persona, PERSONAS[role.persona].kind)
+        page = BeautifulSoup(client.get("/").data, "html.parser")
+        field = page.select_one("input[name=csrf_token]")
+        assert field is not None, f"{role.persona}: no CSRF token on the home page after logging in"
+        with client.session_transaction() as stored:
+            user_key = stored.get("user_key")
+        assert user_key, f"{role.persona} did not get logged in"
+        return cls(role, client, user_key, str(field["value"]))
+
+
+def anonymous_csrf_token(app: Flask, client: FlaskClient) -> str:
+    """A token for a visitor who is not logged in: made as the app makes it, its secret kept in their session."""
+    with app.test_request_context():
+        token = generate_csrf()
+        secret = session["csrf_token"]
+    with client.session_transaction() as stored:
+        stored["csrf_token"] = secret
+    return token
+
+
+class World:
+    """What the rows' Refs name: aino's choice and, afresh for each request, objects a request may use up."""
+
+    def __init__(self, app: Flask, aino_key: str) -> None:
+        self.app = app
+        self.made = 0
+        person_id = int(aino_key.partition(":")[2])
+        with app.app_context():
+            person = db.session.get(Person, person_id)
+            assert person is not None
+            actor = CurrentUser("resident", person.id, person.display_name, person.home_municipality_code)
+            choice = services.confirm_choice(
+                person_id=person.id,
+                kind="sote_centre",
+                location_id=S_JARVENPAA,
+                request_key=services.new_request_key(),
+                expected_version=services.listing(person.id, "sote_centre").version,
+                actor=actor,
+            )
+            self.reference = choice.reference
+            self.choice_id = choice.id
+
+    def resolve(self, value: object) -> object:
+        """`value` with its Refs made; `made` counts them, so the test knows when "before" must be read again."""
+        if isinstance(value, Ref):
+            self.made += 1
+            with self.app.app_context():
+                return getattr(self, value.name)()
+        if isinstance(value, dict):
+            return {key: self.resolve(item) for key, item in value.items()}
+        return value
+
+    def aino_reference(self) -> str:
+        return self.reference
+
+    def request_key(self) -> str:
+        return services.new_request_key()
+
+    def dead_message_id(self) -> int:
+        message = OutboxMessage(
+            idempotency_key=f"matrix-{secrets.token_hex(8)}",
+            event="listing.chosen",
+            role="register",
+            recipient="register",
+            choice_id=self.choice_id,
+            body="{}",
+            status="dead",
+            attempts=8,
+            last_error="route matrix",
+        )
+        db.session.add(message)
+        db.session.commit()
+        return message.id
+
+    def role_grant_id(self) -> int:
+        grant = StaffRoleGrant(subject=f"matrix.revokee.{secrets.token_hex(4)}", role="helpline")
+        db.session.add(grant)
+        db.session.commit()
+        return grant.id
+
+    def staff_with_session(self) -> int:
+        """A staff member (not one of the personas asking) logged in somewhere, so ending their sessions shows."""
+        staff = StaffUser(oidc_issuer="matrix", oidc_subject=f"matrix.staff.{secrets.token_hex(4)}", name="Matrix")
+        db.session.add(staff)
+        db.session.flush()
+        db.session.add(WebSession(id=secrets.token_hex(32), user_key=f"staff:{staff.id}", data="{}"))
+        db.session.commit()
+        return staff.id
+
+    def unchanged_rules_form(self) -> dict[str, object]:
+        return {
+            name: value if isinstance(value, list) else str(value) for name, value in _rules_data(load_rules()).items()
+        }
+
+    def override_form(self) -> dict[str, object]:
+        code = PERSONAS["aino.virtanen"].claims[HETU_CLAIM]
+        return {"identity_code": code, "kind": "sote_centre", "reason": "Route matrix: moved house"}
+
+
+@dataclass(frozen=True)
+class Check:
+    endpoint: str
+    method: str
+    role: str
+    expected: Outcome
+    route: Route
+    htmx: bool = False
+
+    @property
+    def phase(self) -> int:
+        """Refusals first (the objects they aim at are untouched), then GETs, POSTs, and logging out last."""
+        if self.expected.kind in REFUSALS:
+            return 0
+        if self.route.ends_session:
+            return 3
+        return 1 if self.method == "GET" else 2
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.method}{' (htmx)' if self.htmx else ''} as {self.role}"
+
+
+def planned_checks(app: Flask) -> list[Check]:
+    ready = [role.name for role in ROLES if role.ready]
+    checks = []
+    for (endpoint, method), route in ROUTES.items():
+        for name in ready:
+            checks.append(Check(endpoint, method, name, route.outcomes[name], route))
+            if method == "GET":
+                checks.append(Check(endpoint, method, name, route.outcomes[name], route, htmx=True))
+    offered = app_rules(app)
+    for endpoint, method in sorted({(endpoint, method) for endpoint, method in ROUTES}):
+        for other in ("GET", "POST"):
+            if (endpoint, other) not in offered:
+                checks += [Check(endpoint, other, name, NOT_ALLOWED, ROUTES[endpoint, method]) for name in ready]
+    return sorted(checks, key=lambda check: check.phase)
+
+
+def watched_state(app: Flask) -> dict[str, list[tuple]]:
+    """Every row of every table a request could change, and who holds a session."""
+    with app.app_context(), db.engine.connect() as connection:
+        state = {
+            table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]
+            for table in db.metadata.sorted_tables
+            if table.name not in UNWATCHED
+        }
+        sessions = select(WebSession.id, WebSession.user_key).order_by(WebSession.id)
+        state["web_session"] = [tuple(row) for row in connection.execute(sessions)]
+    return state
+
+
+def last_audit_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(db.func.max(AuditEvent.id))) or 0
+
+
+def audit_since(app: Flask, after: int) -> list[AuditEvent]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def prepare(app: Flask, world: World, check: Check) -> tuple[str, dict[str, object]]:
+    """The URL and form of this check, with the objects they name created."""
+    with app.test_request_context():
+        url = url_for(check.endpoint, **world.resolve(check.route.values))
+    form = world.resolve(check.route.form) if check.method in offered_methods(check.endpoint) else {}
+    return url, dict(form or {})
+
+
+def offered_methods(endpoint: str) -> set[str]:
+    return {method for name, method in ROUTES if name == endpoint}
+
+
+def ask(asker: Asker, check: Check, url: str, form: dict[str, object]) -> TestResponse:
+    headers = {"HX-Request": "true"} if check.htmx else {}
+    if check.method == "GET":
+        return asker.client.get(url, headers=headers)
+    data = {**form, "csrf_token": asker.csrf_token}
+    return asker.client.open(url, method=check.method, data=data, headers={**SAME_ORIGIN, **headers})
+
+
+def described(response: TestResponse) -> str:
+    location = response.headers.get("Location")
+    return f"{response.status_code}" + (f" → {location}" if location else "")
+
+
+def verdict(
+    check: Check,
+    asker: Asker,
+    url: str,
+    response: TestResponse,
+    world: World,
+    changed: list[str],
+    audit: list[AuditEvent],
+    login_path: str,
+) -> str | None:
+    """What is wrong with this answer, or None."""
+    expected = check.expected
+    problems = []
+    if response.status_code != expected.status:
+        problems.append(f"got {described(response)}")
+    elif expected.kind == "login":
+        location = urlsplit(response.headers.get("Location", ""))
+        next_url = parse_qs(location.query).get("next", [""])[0]
+        if location.path != login_path or not next_url.startswith(urlsplit(url).path):
+            problems.append(f"redirected to {described(response)}, not to log in and back")
+    if expected.kind == "denied":
+        denied = [event for event in audit if event.action == "access_denied"]
+        kind, _, actor_id = (asker.user_key or "anonymous:").partition(":")
+        if not any(
+            event.actor_kind == kind
+            and str(event.actor_id) == actor_id
+            and f'"path": "{urlsplit(url).path}"' in event.detail
+            for event in denied
+        ):
+            problems.append("no access_denied row in the audit log")
+    if expected.kind in REFUSALS and changed:
+        problems.append(f"refused, yet changed {', '.join(changed)}")
+    others = check.role in ("anonymous", *NOT_OWNER)
+    if expected.kind == "ok" and others and response.status_code == 200 and world.reference.encode() in response.data:
+        problems.append(f"shows aino's choice {world.reference}")
+    if not problems:
+        return None
+    return f"{check}: expected {expected}, {'; '.join(problems)}"
+
+
+@pytest.fixture(scope="session")
+def matrix_catalogue_files(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("matrix-catalogue")
+
+
+@pytest.fixture
+def askers(app: Flask, matrix_catalogue_files) -> Iterator[dict[str, Asker]]:
+    load_demo_catalogue(app, matrix_catalogue_files)
+    yield {role.name: Asker.log_in(app, role) for role in ROLES if role.ready}
+
+
+def test_route_matrix(app: Flask, askers: dict[str, Asker]):
+    started, cpu = time.monotonic(), time.process_time()
+    world = World(app, askers["owner"].user_key or "")
+    for role in ROLES:
+        if role.ready and role.setup:  # e.g. grant the relative a mandate: a World method the feature adds
+            getattr(world, role.setup)(askers[role.name])
+    with app.test_request_context():
+        login_path = url_for("auth.login")
+    checks = planned_checks(app)
+    mismatches = []
+    last_state, last_made = None, -1  # the state after the previous refusal, while nothing else has happened
+    for check in checks:
+        asker = askers[check.role]
+        refusal = check.expected.kind in REFUSALS
+        url, form = prepare(app, world, check)  # first: the objects it names are part of "before"
+        before = None
+        if refusal:
+            before = last_state if last_made == world.made else watched_state(app)
+        audit_from = last_audit_id(app)
+        response = ask(asker, check, url, form)
+        response.get_data()  # read to the end and close: a streamed CSV holds its request context until then
+        response.close()
+        changed = []
+        last_state = None
+        if before is not None:
+            last_state, last_made = watched_state(app), world.made
+            changed = [name for name in last_state if last_state[name] != before.get(name)]
+        problem = verdict(check, asker, url, response, world, changed, audit_since(app, audit_from), login_path)
+        if problem:
+            mismatches.append(problem)
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+    print(f"route matrix: {len(checks)} checks in {elapsed:.1f} s ({cpu:.1f} s of CPU in this process)")
+    assert not mismatches, (
+        f"{len(mismatches)} of {len(checks)} checks differ from tests/security/route_matrix.py:\n"
+        + "\n".join(mismatches)
+    )
