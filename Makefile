@@ -66,8 +66,15 @@ lint: $(BIN)/.installed ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+.PHONY: static
+static: $(BIN)/.installed ## Static checks, each failing on a finding: ruff lint and format, mypy, bandit
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/bandit -q -r portal adapters -c pyproject.toml
+
 .PHONY: test
-test: bootstrap browser translations-check lint ## Run the whole suite: unit, functional, PostgreSQL, browser, accessibility
+test: bootstrap browser translations-check static ## Run the whole suite: unit, functional, PostgreSQL, browser, accessibility
 	$(BIN)/python -m pytest
 
 .PHONY: bench
