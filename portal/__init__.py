@@ -18,15 +18,18 @@ def create_app(config: str | dict | None = None) -> Flask:
         instance_path=str(REPO_ROOT / "instance"),
     )
     load_config(app, config)
+    init_inputs(app)  # before the blueprints: their `<int:...>` routes take the bounded converter
     init_database(app)
     init_sessions(app)
     init_security(app)
     init_auth(app)
+    init_rate_limits(app)  # after the user is loaded: forms count per account too
     init_i18n(app)  # after the user is loaded: a logged-in person's stored language counts
     init_templates(app)
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
+    init_proxy(app)  # outermost: everything inside sees the scheme and host the client used
     return app
 
 
@@ -41,6 +44,18 @@ def load_config(app: Flask, config: str | dict | None) -> None:
         check_production(app.config)
 
 
+def init_proxy(app: Flask) -> None:
+    from portal.proxy import init_proxy as init
+
+    init(app)
+
+
+def init_inputs(app: Flask) -> None:
+    from portal.inputs import init_inputs as init
+
+    init(app)
+
+
 def init_database(app: Flask) -> None:
     from portal.database import init_database as init
 
@@ -51,6 +66,12 @@ def init_sessions(app: Flask) -> None:
     from portal.sessions import DatabaseSessionInterface
 
     app.session_interface = DatabaseSessionInterface()
+
+
+def init_rate_limits(app: Flask) -> None:
+    from portal.ratelimit import init_rate_limits as init
+
+    init(app)
 
 
 def init_i18n(app: Flask) -> None:

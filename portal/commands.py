@@ -119,10 +119,12 @@ def _demo_dispatcher(app: Flask, interval: float = 5.0) -> threading.Event:
 
 @sessions_cli.command("purge")
 def purge() -> None:
-    """Delete sessions past their idle or absolute limit."""
+    """Delete sessions past their idle or absolute limit, and rate-limit windows that have ended."""
+    from portal.ratelimit import purge_ended
     from portal.sessions import purge_expired
 
     click.echo(f"{purge_expired(current_app)} expired sessions deleted.")
+    click.echo(f"{purge_ended()} ended rate-limit windows deleted.")
 
 
 @catalogue.command("import")

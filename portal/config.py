@@ -43,7 +43,35 @@ class Config:
     # Keyed hash for looking people up by personal identity code without storing it.
     HETU_HASH_KEY = os.environ.get("HETU_HASH_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_sqlite_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL: a database that takes the connection and never answers fails the request (503) after this long,
+    # instead of holding it, and /readyz, for minutes (libpq's connect_timeout: whole seconds, at least 2).
+    DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
+    # hide_parameters: a database error must not write bound values (an override reason, a name) to the log.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+
+    # Behind the production recipe's TLS-terminating load balancer: how many proxies' forwarded headers to trust
+    # (0: none, the app faces clients itself), and the host names the portal answers to (ASVS 13.x, 4.1.x).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS", "").replace(",", " ").split() or None
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    # Request bodies: the largest form is a few kilobytes; nothing here uploads files.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(256 * 1024)))
+    MAX_FORM_MEMORY_SIZE = 64 * 1024
+    MAX_FORM_PARTS = 200
+
+    # Rate limits per client address and per account, counted in the database so every process sees them
+    # ("count per seconds"; docs/security.md). RATE_LIMITS_ENABLED=0 turns them off, e.g. for a load test.
+    RATE_LIMITS_ENABLED = _env_bool("RATE_LIMITS_ENABLED", True)
+    RATE_LIMITS: dict = _env_json(
+        "RATE_LIMITS",
+        {
+            "login": "20/60",  # starting or completing a login, per client address
+            "search": "120/60",  # searches that are not served from the page cache, per client address
+            "post": "60/60",  # any form sent, per client address
+            "post_account": "60/60",  # any form sent, per logged-in person
+        },
+    )
+    MAX_PENDING_LOGINS = 3  # login attempts started and not finished kept in one session
 
     LANGUAGES = ("fi", "sv", "selko", "en")
     BABEL_DEFAULT_LOCALE = "fi"
@@ -89,6 +117,7 @@ class Config:
     # Compare pages: how often a worker checks for a new import, and how many anonymous pages it keeps rendered.
     CATALOGUE_VERSION_TTL_SECONDS = float(os.environ.get("CATALOGUE_VERSION_TTL_SECONDS", "2"))
     COMPARE_PAGE_CACHE_SIZE = int(os.environ.get("COMPARE_PAGE_CACHE_SIZE", "512"))
+    COMPARE_PAGE_CACHE_BYTES = int(os.environ.get("COMPARE_PAGE_CACHE_BYTES", str(32 * 1024 * 1024)))
     PREFERRED_URL_SCHEME = "https"
 
     # The outbox dispatcher (docs/outbox.md). Endpoints: {"register": url, "provider": url with {organisation_id},
@@ -145,6 +174,7 @@ class TestConfig(DevelopmentConfig):
     OUTBOX_SECRET = "test-outbox-secret"  # noqa: S105  test configuration only  # nosec B105
     OUTBOX_ENDPOINTS: dict = {}  # each test names its receiver or folder; none set fails loudly
     OUTBOX_BACKOFF_SECONDS = 1.0
+    RATE_LIMITS_ENABLED = False  # every test logs in from 127.0.0.1; tests/functional/test_hardening.py turns it on
 
 
 configs = {
@@ -176,6 +206,8 @@ def check_production(config: dict) -> None:
             problems.append(f"{who}_OIDC_ISSUER must be an https:// issuer URL.")
         if not config.get(f"{who}_OIDC_CLIENT_ID"):
             problems.append(f"{who}_OIDC_CLIENT_ID is missing.")
+    if not config.get("TRUSTED_HOSTS") and not config.get("SERVER_NAME"):
+        problems.append("TRUSTED_HOSTS (or SERVER_NAME) must name the host names the portal answers to.")
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be on in production.")
     if problems:

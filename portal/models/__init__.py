@@ -18,6 +18,7 @@ from portal.models.choice import (
     SettingChange,
     UnitCapacity,
 )
+from portal.models.limits import RateLimitCounter
 from portal.models.people import Person, StaffRoleGrant, StaffUser
 from portal.models.web_session import WebSession
 
@@ -35,6 +36,7 @@ __all__ = [
     "OrganiserSetting",
     "OutboxMessage",
     "Person",
+    "RateLimitCounter",
     "SettingChange",
     "StaffRoleGrant",
     "StaffUser",

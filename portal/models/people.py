@@ -53,6 +53,8 @@ class StaffUser(Model):
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The roles the staff provider's claim carried at the last login (space-separated), so the admin sees them.
+    claim_roles: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class StaffRoleGrant(Model):

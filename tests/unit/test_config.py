@@ -27,6 +27,7 @@ def test_production_starts_with_proper_settings(monkeypatch):
         "STAFF_OIDC_ISSUER": "https://login.example.fi",
         "STAFF_OIDC_CLIENT_ID": "valinta-staff",
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "TRUSTED_HOSTS": ["valinta.example.fi"],
     }
     for key, value in settings.items():
         monkeypatch.setattr(ProductionConfig, key, value)
