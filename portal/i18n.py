@@ -7,10 +7,13 @@ texts come from the `selko` translation domain, layered over the Finnish catalog
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from babel import support
-from flask import Flask, g, request, session
+from flask import Flask, Response, current_app, g, request, session, url_for
 from flask_babel import Domain
 
 from portal.extensions import babel
@@ -30,6 +33,8 @@ UI_LANGUAGES = {
     "en": UiLanguage("en", "en", "English"),
 }
 DEFAULT_LANGUAGE = "fi"
+LANGUAGE_COOKIE = "valinta_lang"  # holds only one of the four codes above
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 class SelkoDomain(Domain):
@@ -53,6 +58,8 @@ class SelkoDomain(Domain):
 
 
 selko_domain = SelkoDomain()
+View = TypeVar("View", bound=Callable[..., Any])
+MAX_KEPT_VALUE = 200
 
 
 def normalise(code: str | None) -> str | None:
@@ -67,11 +74,11 @@ def normalise(code: str | None) -> str | None:
 
 
 def select_language() -> str:
-    """?lang= → session → the logged-in person's stored choice → Accept-Language → Finnish."""
+    """?lang= → session or the language cookie → the logged-in person's stored choice → Accept-Language → Finnish."""
     explicit = normalise(request.args.get("lang"))
     if explicit:
         return explicit
-    stored = normalise(session.get("lang"))
+    stored = normalise(session.get("lang")) or normalise(request.cookies.get(LANGUAGE_COOKIE))
     if stored:
         return stored
     preferred = normalise(getattr(g, "user_language", None))
@@ -91,6 +98,28 @@ def _locale_selector() -> str:
     return UI_LANGUAGES[current_language()].locale
 
 
+def keeps_query(*names: str) -> Callable[[View], View]:
+    """Declare the query parameters that are the page's own state (a search's filters, say): the language
+    links carry these, and nothing else a URL may hold (an identity code someone typed, a 60 KB value)."""
+
+    def decorator(view: View) -> View:
+        view.kept_query = names  # type: ignore[attr-defined]  # read back by language_url
+        return view
+
+    return decorator
+
+
+def language_url(code: str) -> str:
+    """The current page in another language: its path, the query parameters the view keeps, and `lang`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or request.url_rule is None or request.method != "GET":
+        return url_for("main.home", lang=code)
+    kept = getattr(view, "kept_query", ())
+    query = [(name, value[:MAX_KEPT_VALUE]) for name in kept for value in request.args.getlist(name)[:1] if value]
+    path = url_for(request.endpoint or "main.home", **(request.view_args or {}))
+    return path + "?" + urlencode([*query, ("lang", code)])
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale_selector)
 
@@ -98,14 +127,29 @@ def init_i18n(app: Flask) -> None:
     def _apply_language() -> None:
         language = current_language()
         if request.args.get("lang") and normalise(request.args["lang"]):
-            session["lang"] = language
-            user = g.get("user")
-            if user is not None and g.get("user_language") != language:
-                from portal.auth.services import remember_language
-
-                remember_language(user, language)  # a preference, stored for the next login too
+            # A link (GET) changes only what this browser shows: a cookie, and the session if there is one.
+            # It never creates a session and never writes the person's stored preference: that is a POST
+            # (/language), since a GET must not change stored data (ASVS 3.5.3).
+            g.language_cookie = language
+            if getattr(session, "token", None) is not None:
+                session["lang"] = language
         if language == "selko":
             selko_domain.as_default()
+
+    @app.after_request
+    def _remember_in_browser(response: Response) -> Response:
+        language = g.get("language_cookie")
+        if language and request.cookies.get(LANGUAGE_COOKIE) != language:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                language,
+                max_age=LANGUAGE_COOKIE_SECONDS,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+                httponly=True,
+                samesite="Lax",
+            )
+            response.vary.add("Cookie")
+        return response
 
     @app.context_processor
     def _language_context() -> dict:

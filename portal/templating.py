@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_wtf.csrf import generate_csrf
 from jinja2 import StrictUndefined
+
+from portal.i18n import language_url
 
 
 def init_templating(app: Flask) -> None:
@@ -26,14 +27,6 @@ def init_templating(app: Flask) -> None:
     )
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.globals["language_url"] = language_url
-
-
-def language_url(code: str) -> str:
-    """The current page in another language, keeping every other query parameter (search state)."""
-    args: dict[str, Any] = {**request.args.to_dict(flat=True), "lang": code}  # none of url_for's own _options
-    if request.endpoint and request.url_rule is not None and request.method == "GET":
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
-    return url_for("main.home", lang=code)
 
 
 def _date(value: date | datetime | None, style: str = "medium") -> str:

@@ -34,3 +34,20 @@ def revoke(grant_id: int, by: CurrentUser) -> StaffRoleGrant | None:
     if staff is not None:
         end_sessions_of(f"staff:{staff.id}")  # the change applies now, not at the next login
     return row
+
+
+def provider_roles() -> list[StaffUser]:
+    """Staff whose roles come from the staff provider's claim (as of their last login)."""
+    query = db.select(StaffUser).where(StaffUser.claim_roles != "").order_by(StaffUser.name, StaffUser.id)
+    return list(db.session.scalars(query))
+
+
+def end_staff_sessions(staff_id: int, by: CurrentUser) -> StaffUser | None:
+    """Log a staff member out everywhere: after a role is removed at the provider, the next login brings the
+    provider's new claim, so the removal applies now rather than when the session ends."""
+    staff = db.session.get(StaffUser, staff_id)
+    if staff is None:
+        return None
+    ended = end_sessions_of(f"staff:{staff.id}")
+    record_event("staff_sessions_ended", actor=by, staff_id=staff.id, sessions=ended)
+    return staff

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g
+from flask.sessions import SessionMixin
 
 from portal.auth import identity
 from portal.extensions import db
+from portal.inputs import for_log, parse_int
 from portal.models import AuditEvent, Person, StaffRoleGrant, StaffUser
 from portal.models._types import utcnow
 
@@ -96,7 +98,10 @@ def staff_from_claims(claims: dict[str, Any], issuer: str) -> tuple[StaffUser, f
     claim_roles = claims.get(current_app.config["STAFF_ROLES_CLAIM"]) or []
     if isinstance(claim_roles, str):
         claim_roles = claim_roles.split()
-    return staff, frozenset(role for role in claim_roles if role in STAFF_ROLES)
+    roles = frozenset(role for role in claim_roles if role in STAFF_ROLES)
+    staff.claim_roles = " ".join(sorted(roles))  # shown on the admin's role page
+    db.session.flush()
+    return staff, roles
 
 
 def granted_roles(subject: str) -> frozenset[str]:
@@ -109,10 +114,11 @@ def load_current_user(user_key: str | None, claim_roles: list[str] | None) -> Cu
     if not user_key or ":" not in user_key:
         return None
     kind, _, raw_id = user_key.partition(":")
-    if not raw_id.isdigit():
+    user_id = parse_int(raw_id)
+    if user_id is None:
         return None
     if kind == "resident":
-        person = db.session.get(Person, int(raw_id))
+        person = db.session.get(Person, user_id)
         if person is None:
             return None
         g.user_language = person.language
@@ -120,7 +126,7 @@ def load_current_user(user_key: str | None, claim_roles: list[str] | None) -> Cu
             "resident", person.id, person.display_name, home_municipality_code=person.home_municipality_code
         )
     if kind == "staff":
-        staff = db.session.get(StaffUser, int(raw_id))
+        staff = db.session.get(StaffUser, user_id)
         if staff is None:
             return None
         g.user_language = staff.language
@@ -150,6 +156,8 @@ def record_event(
 ) -> None:
     """Append to the access and security log. Callers must never pass an identity code in `detail`.
 
+    Every detail value is cut to a bound with its control characters escaped: parts of it may come from an
+    anonymous request (a callback's `error`), and must not forge lines or fill the table.
     `commit=False` leaves the row in the caller's transaction, so it lands (or not) with the change it records."""
     db.session.add(
         AuditEvent(
@@ -158,7 +166,7 @@ def record_event(
             actor_id=actor.id if actor else None,
             subject_person_id=subject_person_id,
             request_id=g.get("request_id"),
-            detail=json.dumps(detail, sort_keys=True, default=str),
+            detail=json.dumps(_bounded(detail), sort_keys=True, default=str),
         )
     )
     if commit:
@@ -167,3 +175,27 @@ def record_event(
 
 def rollback() -> None:
     db.session.rollback()
+
+
+def _bounded(detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        for_log(key, 64): value if value is None or isinstance(value, bool | int | float) else for_log(value)
+        for key, value in list(detail.items())[:20]
+    }
+
+
+def log_event(event: str, **fields: Any) -> None:
+    """One structured line in the application log: JSON, values bounded and escaped (ASVS 16.4.1)."""
+    line = {"event": event, "request_id": g.get("request_id"), **_bounded(fields)}
+    current_app.logger.warning(json.dumps(line, sort_keys=True, ensure_ascii=True))
+
+
+def forget_old_login_attempts(session: SessionMixin, keep: int) -> None:
+    """Keep only the newest `keep` logins started and not finished (each is a state, nonce and PKCE verifier):
+    one browser starting a login a thousand times must not grow its session a thousandfold."""
+    pending = sorted(
+        (key for key in session if key.startswith("_state_")),
+        key=lambda key: session[key].get("exp", 0) if isinstance(session[key], dict) else 0,
+    )
+    for key in pending[: max(0, len(pending) - keep)]:
+        session.pop(key)

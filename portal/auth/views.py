@@ -6,10 +6,13 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from adapters.oidc import OidcError
 from portal.auth import bp
+from portal.auth.logout_hint import seal, unseal
 from portal.auth.providers import provider
 from portal.auth.services import (
     ClaimsRejected,
     CurrentUser,
+    forget_old_login_attempts,
+    log_event,
     record_event,
     remember_language,
     resident_from_claims,
@@ -17,11 +20,14 @@ from portal.auth.services import (
     staff_from_claims,
 )
 from portal.htmx import render_page
+from portal.i18n import keeps_query
+from portal.ratelimit import limited
 from portal.security import is_safe_redirect
 from portal.sessions import server_session
 
 
 @bp.route("/login")
+@keeps_query("next")
 def login():
     next_url = request.args.get("next")
     return render_page(
@@ -33,6 +39,7 @@ def login():
 
 
 @bp.route("/login/<any(resident, staff):kind>")
+@limited("login")
 def start_login(kind: str):
     client = provider(kind)
     if client is None:
@@ -40,12 +47,15 @@ def start_login(kind: str):
     next_url = request.args.get("next")
     session["login_next"] = next_url if is_safe_redirect(next_url) else None
     try:
-        return client.login_redirect(url_for("auth.callback", kind=kind, _external=True), ui_locales=_ui_locale())
+        response = client.login_redirect(url_for("auth.callback", kind=kind, _external=True), ui_locales=_ui_locale())
     except OidcError as error:
         return _login_failed(kind, error.kind, error.detail)
+    forget_old_login_attempts(session, current_app.config["MAX_PENDING_LOGINS"])
+    return response
 
 
 @bp.route("/auth/callback/<any(resident, staff):kind>")
+@limited("login")
 def callback(kind: str):
     client = provider(kind)
     if client is None:
@@ -75,7 +85,9 @@ def callback(kind: str):
     server_session().regenerate()  # a new session token at login (ASVS 7.2.4)
     session["user_key"] = user.key
     session["roles"] = roles
-    session["id_token"] = id_token
+    # Never the readable ID token: it carries the identity code (portal/auth/logout_hint.py).
+    session["logout_hint"] = seal(id_token, current_app.config["SECRET_KEY"])
+    session["sid"] = str(claims["sid"])[:128] if claims.get("sid") else None
     session["provider"] = kind
     session["lang"] = chosen_language or language
     if chosen_language and not language:
@@ -87,7 +99,7 @@ def callback(kind: str):
 @bp.route("/logout", methods=["POST"])
 def logout():
     kind = session.get("provider")
-    id_token = session.get("id_token")
+    id_token = unseal(session.get("logout_hint"), current_app.config["SECRET_KEY"])
     user = g.get("user")
     language = session.get("lang")
     if user is not None:
@@ -114,8 +126,8 @@ def _login_failed(kind: str, reason: str, detail: str):
     # already logged in stays so: a forged callback link must not be a way to log someone out.
     for key in [key for key in session if key.startswith("_state_") or key == "login_next"]:
         session.pop(key)
-    record_event("login_failed", provider=kind, reason=reason, detail=detail)
-    current_app.logger.warning("login failed: provider=%s reason=%s detail=%s", kind, reason, detail)
+    record_event("login_failed", provider=kind, reason=reason, detail=detail)  # values bounded and escaped there
+    log_event("login_failed", provider=kind, reason=reason, detail=detail)
     return render_page(
         "views/auth/login-failed.html", status=400 if reason != "unavailable" else 503, reason=reason, kind=kind
     )

@@ -25,7 +25,8 @@ from portal.choice.services import (
 from portal.compare.labels import KIND_LABELS
 from portal.compare.units import today_in_helsinki
 from portal.htmx import render_page
-from portal.i18n import current_language
+from portal.i18n import current_language, keeps_query
+from portal.inputs import parse_int
 
 PROBLEM_MESSAGES = {
     "not_eligible": _l("Your home municipality is not in the area of this wellbeing services county."),
@@ -78,6 +79,7 @@ def overview():
 
 @bp.route("/<kind>/check")
 @login_required("resident")
+@keeps_query("unit")
 def check(kind: str):
     kind = _kind_or_404(kind)
     location_id = (request.args.get("unit") or "").strip()
@@ -93,9 +95,9 @@ def check(kind: str):
 def confirm(kind: str):
     kind = _kind_or_404(kind)
     location_id = (request.form.get("unit") or "").strip()
-    version = request.form.get("version", "")
+    version = parse_int(request.form.get("version"))
     request_key = (request.form.get("request_key") or "")[:64]
-    if not location_id or not version.isdigit() or len(request_key) < 16:
+    if not location_id or version is None or len(request_key) < 16:
         abort(400)
     try:
         choice = confirm_choice(
@@ -103,7 +105,7 @@ def confirm(kind: str):
             kind=kind,
             location_id=location_id,
             request_key=request_key,
-            expected_version=int(version),
+            expected_version=version,
             actor=g.user,
         )
     except ChoiceRefused as refused:

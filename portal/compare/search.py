@@ -17,6 +17,7 @@ from adapters.overlay import Kind, VoucherService
 from portal.compare.index import PROVIDER_TYPES, CatalogueIndex
 from portal.compare.places import Place
 from portal.compare.text import tokens
+from portal.inputs import parse_int
 
 PER_PAGE = 20
 SORTS = ("relevance", "distance", "name", "waiting", "satisfaction")
@@ -30,6 +31,8 @@ PREFIX_SCORE = 95.0
 
 @dataclass(frozen=True)
 class SearchQuery:
+    """A search as its query string states it; `PARAMETERS` are the names it reads, and nothing else counts."""
+
     q: str = ""
     kind: str = ""
     municipality: str = ""
@@ -62,12 +65,13 @@ class SearchQuery:
             value = (args.get(name) or "").strip()
             if not value:
                 return None
-            if not value.isdigit() or int(value) not in allowed:
+            number = parse_int(value)
+            if number is None or number not in allowed:
                 problems.append(name)
                 return None
-            return int(value)
+            return number
 
-        page = (args.get("page") or "1").strip()
+        page = parse_int(args.get("page"), minimum=1, maximum=9_999) or 1
         return cls(
             q=(args.get("q") or "").strip()[:MAX_QUERY_LENGTH],
             kind=choice("kind", KIND_VALUES),
@@ -77,7 +81,7 @@ class SearchQuery:
             near=(args.get("near") or "").strip()[:MAX_QUERY_LENGTH],
             within=number("within", DISTANCES_KM),
             sort=choice("sort", SORTS),
-            page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
+            page=page,
             problems=tuple(problems),
             **{flag: args.get(flag) in ("1", "on", "true") for flag in FLAGS},
         )
@@ -243,3 +247,6 @@ def haversine_km(lat: float, lon: float, latitudes: np.ndarray, longitudes: np.n
     lat2, lon2 = np.radians(latitudes), np.radians(longitudes)
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 6371.0 * 2 * np.arcsin(np.sqrt(a))
+
+
+PARAMETERS = tuple(name for name in SearchQuery.__dataclass_fields__ if name != "problems")

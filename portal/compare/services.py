@@ -29,10 +29,14 @@ class SearchPage:
     home_used: bool
 
 
-def run_search(args: Mapping[str, str]) -> SearchPage:
+def search_query(args: Mapping[str, str]) -> SearchQuery:
+    """The search a query string asks for, with every value it does not know dropped."""
+    return SearchQuery.from_args(args, current_index().municipality_names)
+
+
+def run_search(query: SearchQuery) -> SearchPage:
     index = current_index()
     language = content_language()
-    query = SearchQuery.from_args(args, index.municipality_names)
     origin: Place | None = None
     place_not_found = False
     if query.near:

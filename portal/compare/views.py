@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from portal import ratelimit
 from portal.compare import basket, bp, page_cache
 from portal.compare.labels import (
     IN_LANGUAGE,
@@ -19,10 +20,19 @@ from portal.compare.labels import (
     kind_options,
 )
 from portal.compare.search import DISTANCES_KM, SORTS
-from portal.compare.services import compared_units, content_language, in_catalogue, result_rows, run_search
+from portal.compare.search import PARAMETERS as SEARCH_PARAMETERS
+from portal.compare.services import (
+    compared_units,
+    content_language,
+    in_catalogue,
+    result_rows,
+    run_search,
+    search_query,
+)
 from portal.compare.units import hours_view, load_unit
 from portal.extensions import csrf
 from portal.htmx import is_htmx, render_page
+from portal.i18n import keeps_query
 from portal.security import is_safe_redirect, same_origin_request
 
 # Any, not object: spread into render_page, a dict[str, object] could as well be meant for its block or status.
@@ -38,15 +48,19 @@ LABELS: dict[str, Any] = {
 
 
 @bp.route("/units")
+@keeps_query(*SEARCH_PARAMETERS)
 def search():
-    key = page_cache.page_key()
+    query = search_query(request.args)
+    key = page_cache.page_key(("search", query.to_args(), query.problems))
     hit = page_cache.cached(key)
     if hit is not None:
         response = make_response(hit.body)
         response.headers.extend(hit.headers)
         response.vary.add("HX-Request")
         return response
-    page = run_search(request.args)
+    # Only a search that runs counts against the limit: a page from the cache costs next to nothing.
+    ratelimit.hit("search", ratelimit.client_address())
+    page = run_search(query)
     response = render_page(
         "views/compare/search.html",
         block="results",

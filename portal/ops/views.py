@@ -15,4 +15,6 @@ def healthz():
 def readyz():
     status = database_status()
     ready = status.get("database") == "ok" and status.get("migrations") == "at_head"
-    return jsonify(status="ready" if ready else "not_ready", **status), 200 if ready else 503
+    # Only the verdicts: which revisions are deployed is for `flask db current`, not for anyone on the internet.
+    public = {key: status[key] for key in ("database", "migrations") if key in status}
+    return jsonify(status="ready" if ready else "not_ready", **public), 200 if ready else 503

@@ -10,11 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from portal.auth import identity
 from portal.choice.rules import EFFECTIVE_RULES, KINDS
+from portal.inputs import only_ascii_digits, parse_int
+from portal.validators import PlainText
 
 KIND_LABELS = {"sote_centre": _l("Health and social care centre"), "dental_unit": _l("Dental care unit")}
 EFFECTIVE_LABELS = {
@@ -24,6 +26,7 @@ EFFECTIVE_LABELS = {
 MAX_AGE = 120
 MAX_CAPACITY = 1_000_000
 MIN_YEAR, MAX_YEAR = 1900, 2999
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]*[0-9]$"  # ASCII digits, spaces, brackets and dashes, as people write numbers
 
 
 class WholeNumberField(IntegerField):
@@ -37,10 +40,8 @@ class WholeNumberField(IntegerField):
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata([value.strip() for value in valuelist])
-        except ValueError:
-            self.data = None
+        # ASCII digits only: int() would read "٣" as 3 and the form would store what nobody typed as a number.
+        self.data = parse_int(valuelist[0], maximum=MAX_CAPACITY) if valuelist else None
 
 
 class TextDateField(DateField):
@@ -91,7 +92,9 @@ class ListingsForm(FlaskForm):
 def parse_age_bands(text: str) -> list[int]:
     """ "7, 18, 65" -> [7, 18, 65]; ValueError unless whole numbers from 1 to MAX_AGE in ascending order."""
     parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
-    ages = [int(part) for part in parts]  # ValueError for anything that is not a whole number
+    if not all(only_ascii_digits(part) and len(part) <= 3 for part in parts):
+        raise ValueError(text)
+    ages = [int(part) for part in parts]
     if not ages or any(not 1 <= age <= MAX_AGE for age in ages) or ages != sorted(set(ages)):
         raise ValueError(text)
     return ages
@@ -126,6 +129,7 @@ class RulesForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Enter the organiser's name.")),
             Length(max=200, message=_l("The name can be at most %(max)d characters long.")),
+            PlainText(),
         ],
     )
     helpline_phone = StringField(
@@ -133,6 +137,12 @@ class RulesForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Enter the help line's phone number.")),
             Length(max=40, message=_l("The phone number can be at most %(max)d characters long.")),
+            Regexp(
+                PHONE_PATTERN,
+                message=_l(
+                    "Enter the phone number with digits, spaces and an optional + at the start, e.g. 09 123 4567."
+                ),
+            ),
         ],
     )
 
@@ -180,6 +190,7 @@ class OverrideForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Enter the reason, for example that the resident moved house.")),
             Length(max=500, message=_l("The reason can be at most %(max)d characters long.")),
+            PlainText(multiline=True),
         ],
     )
 
@@ -198,6 +209,7 @@ def parse_capacity(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_CAPACITY:
+    number = parse_int(text, maximum=MAX_CAPACITY)
+    if number is None:
         raise ValueError(text)
-    return int(text)
+    return number

@@ -17,7 +17,7 @@ from portal.auth.access import role_required
 from portal.choice.rules import KINDS, Rules, load_rules, save_settings, set_capacities
 from portal.compare.units import today_in_helsinki
 from portal.htmx import render_page
-from portal.i18n import current_language
+from portal.i18n import current_language, keeps_query
 from portal.organiser import bp
 from portal.organiser.forms import (
     EFFECTIVE_LABELS,
@@ -55,6 +55,7 @@ def _listings_form() -> ListingsForm:
 
 @bp.route("/listings")
 @role_required(*ROLES)
+@keeps_query("as_of", "kind")
 def listings():
     form = _listings_form()
     valid = form.validate()  # a valid form has a date (validate_as_of)
@@ -132,6 +133,7 @@ def rules():
 
 @bp.route("/capacity", methods=["GET", "POST"])
 @role_required(*ROLES)
+@keeps_query("kind")
 def capacity():
     kind = request.args.get("kind", KINDS[0])
     if kind not in KINDS:
