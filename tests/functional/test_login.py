@@ -74,10 +74,12 @@ def test_authorization_request_uses_pkce_and_nonce(client):
     assert query["response_type"] == ["code"]
 
 
-def test_a_new_session_token_is_issued_at_login(app, client, login_as):
-    client.get("/?lang=sv")  # an anonymous session with a language choice
+def test_a_new_session_token_is_issued_at_login(app, client):
+    client.get("/?lang=sv")  # a language choice is a cookie: it opens no session
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None
+    authorize_url = provider_redirect(client, "resident")  # starting a login does
     before = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
-    login_as("aino.virtanen")
+    follow_callback(client, authenticate_at_provider(authorize_url, "aino.virtanen"))
     after = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     assert before != after
     assert client.get("/").get_data(as_text=True).count('lang="sv"') >= 1  # the choice survived
@@ -168,7 +170,9 @@ def test_logout_ends_the_local_session_then_the_providers(app, client, login_as,
     assert f"{location.scheme}://{location.netloc}" == demo_providers.resident_issuer
     query = parse_qs(location.query)
     assert query["post_logout_redirect_uri"][0].startswith("http://localhost/logged-out")
-    assert query["id_token_hint"]
+    # The demo provider's ID token is a readable JWS with the identity code in it: never in a URL.
+    assert "id_token_hint" not in query
+    assert query["client_id"] == [app.config["RESIDENT_OIDC_CLIENT_ID"]]
     with app.app_context():
         assert WebSession.query.filter(WebSession.user_key.isnot(None)).count() == 0
         assert [e.action for e in AuditEvent.query.order_by(AuditEvent.id)] == ["login", "logout"]
