@@ -39,12 +39,12 @@ def _matches(host: str, trusted: Iterable[str]) -> bool:
 
 
 class HostGuard:
-    def __init__(self, wsgi_app: Callable, trusted: list[str] | None, fallback: str) -> None:
+    def __init__(self, wsgi_app: Callable[..., Any], trusted: list[str] | None, fallback: str) -> None:
         self.wsgi_app = wsgi_app
         self.trusted = trusted
         self.fallback = fallback
 
-    def __call__(self, environ: dict, start_response: Callable) -> Any:
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         host = environ.get("HTTP_HOST")
         if host is not None and (
             not host_is_well_formed(host) or (self.trusted is not None and not _matches(host, self.trusted))

@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import TooManyRequests
 
@@ -69,7 +69,7 @@ def _increment(key: str, expires_at: datetime) -> int:
     # Its own connection and transaction: the count must stand even when the request's own work rolls back.
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = RateLimitCounter.__table__
+    table = cast(Table, RateLimitCounter.__table__)  # a declarative model's table is a Table
     statement = (
         insert(table)
         .values(key=key, count=1, expires_at=expires_at)

@@ -128,7 +128,8 @@ def test_hostile_query_and_path_values(app, client, path, status):
 
 
 @pytest.mark.parametrize(
-    "path", ["/organiser/outbox/2147483648/retry", "/admin/roles/%C2%B2/revoke", "/admin/roles/" + "9" * 5000 + "/revoke"]
+    "path",
+    ["/organiser/outbox/2147483648/retry", "/admin/roles/%C2%B2/revoke", "/admin/roles/" + "9" * 5000 + "/revoke"],
 )
 def test_ids_out_of_range_are_not_found(app, client, login_as, path):
     login_as("anna.yllapitaja")
