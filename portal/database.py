@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from portal.config import REPO_ROOT
 from portal.extensions import db, migrate
+
+# What a database that is down, restarting, unreachable or overloaded raises: refused or dropped connections, a
+# failed pre-ping reconnect, SQLite's file gone or locked, no free connection in the pool within its timeout.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` means "the database cannot serve just now, try again soon" rather than a bug."""
+    if isinstance(error, UNAVAILABLE):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def rollback_quietly() -> None:
+    """End the request's transaction after the database went away; the rollback itself may fail then."""
+    with contextlib.suppress(SQLAlchemyError):  # the connection is gone; the request's teardown discards the rest
+        db.session.rollback()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -3,6 +3,10 @@
 Why not Flask's signed-cookie session: logout must end the session on the server, idle and
 absolute timeouts must hold whatever the browser sends back, and several workers on several
 hosts must share sessions without sticky load balancing.
+
+When the database cannot be reached, a session cannot be read: `open_session` runs before any error handler,
+so it must not raise. It gives an empty session marked `unavailable`, never saved (the browser keeps its cookie
+for when the database is back), and portal/errors.py answers the request with the 503 page.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from typing import cast
 from flask import Flask, Request, Response, session
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, update
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
+from portal.database import is_unavailable, rollback_quietly
 from portal.extensions import db
 from portal.models import WebSession
 from portal.models._types import utcnow
@@ -40,6 +46,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.last_seen = last_seen
         self.modified = False
         self.expired = False
+        self.unavailable = False  # the database could not be reached: nothing was read, nothing may be written
         self._rotate = False
         self._destroy = False
 
@@ -63,6 +70,18 @@ class DatabaseSessionInterface(SessionInterface):
     serializer = json
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        try:
+            return self._open(app, request)
+        except SQLAlchemyError as error:
+            if not is_unavailable(error):
+                raise
+            rollback_quietly()
+            app.logger.warning("session not read, the database is unavailable: %s", type(error).__name__)
+            unread = ServerSession()
+            unread.unavailable = True
+            return unread
+
+    def _open(self, app: Flask, request: Request) -> ServerSession:
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 128:
             return ServerSession()
@@ -83,6 +102,18 @@ class DatabaseSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, ServerSession):
             raise TypeError(f"expected the ServerSession this interface opened, got {type(session).__name__}")
+        if session.unavailable:
+            return
+        try:
+            self._save(app, session, response)
+        except SQLAlchemyError as error:
+            if is_unavailable(error):
+                # Flask answers with the error page (503), then saves again: do not try the database twice.
+                session.unavailable = True
+                rollback_quietly()
+            raise
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
