@@ -46,9 +46,6 @@ class Config:
     # PostgreSQL: a database that takes the connection and never answers fails the request (503) after this long,
     # instead of holding it, and /readyz, for minutes (libpq's connect_timeout: whole seconds, at least 2).
     DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
-    # PostgreSQL: a database that takes the connection and never answers fails the request (503) after this long,
-    # instead of holding it, and /readyz, for minutes (libpq's connect_timeout: whole seconds, at least 2).
-    DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
     # hide_parameters: a database error must not write bound values (an override reason, a name) to the log.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
 
