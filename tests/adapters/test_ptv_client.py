@@ -211,3 +211,21 @@ def test_connection_errors_are_retried_then_reported(make_client: Callable[..., 
         FeedError, match=rf"127\.0\.0\.1:{port}/api/v11/Organization/list\?guids=o failed after 3 attempts"
     ):
         list(dead.organisations(["o"]))
+
+
+def test_an_api_that_accepts_and_never_answers_ends_the_feed_with_a_clear_error() -> None:
+    from adapters.ptv import read_feed
+    from tests.faults import HANG, Forwarder
+
+    def short(base_url: str) -> PtvClient:
+        return PtvClient(base_url, timeout=0.2, max_retries=1, backoff=0.01)
+
+    with Forwarder(mode=HANG) as hung:
+        feed = read_feed(f"{hung.url}/api/v11", municipalities=["186"], client_factory=short)
+        started = time.monotonic()
+        with pytest.raises(FeedError) as error:
+            list(feed)
+        assert time.monotonic() - started < 5 * 2 * 0.2  # two attempts of 0.2 s each: it did not hang
+    message = str(error.value)
+    assert f"{hung.address}/api/v11/ServiceChannel/list/area/Municipality/code/186?page=1" in message
+    assert "failed after 2 attempts" in message and "timed out" in message.lower()
