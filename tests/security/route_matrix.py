@@ -4,11 +4,13 @@ tests/security/test_route_matrix.py reads the app's rules and fails when a rule 
 rule; then it logs every persona in (through the demo OpenID Connect provider, as a person would) and asks each
 route as each of them, GET routes a second time as htmx (`HX-Request: true`), and compares with this table.
 
-Adding a route? Add its row to ROUTES: who gets in (OK with the status they get), who is sent to log in (LOGIN),
-who is refused (DENIED: 403, and an `access_denied` row in the audit log), and for whom someone else's object
-does not exist (HIDDEN: 404). A refused request must change nothing in the database. HEAD and OPTIONS are left
-out: Flask answers them for every GET rule from the same view. Methods a rule does not offer are checked apart
-(405 for everyone), so they need no row.
+Adding a route? Add its row to ROUTES: who gets in (OK with the status they get; REFUSED when they get in but
+the service says no, e.g. outside the area), who is sent to log in (LOGIN), who is refused (DENIED: 403, and an
+`access_denied` row in the audit log), and for whom someone else's object does not exist (HIDDEN: 404). Anything
+but OK must change nothing in the database, and nobody but aino may see her choice's reference unless they typed
+it. HEAD and OPTIONS are left out: Flask answers them for every GET rule from the same view. Methods a rule does
+not offer are checked apart (405 for everyone), so they need no row. VARIANTS asks a rule again with other values
+(someone else's request key, say).
 
 Values in a row are literal, or a Ref: something the test's fixture creates in the database (aino's choice, a
 dead outbox message, a role grant) and names by `World.<name>()` in test_route_matrix.py.
@@ -66,16 +68,21 @@ NOT_OWNER = ("other_resident", "outside_resident", "relative")
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # ok, login, denied, hidden, pending
+    kind: str  # ok, refused, login, denied, hidden, pending
     status: int
 
     def __str__(self) -> str:
-        return {"ok": f"OK {self.status}", "pending": "PENDING"}.get(self.kind, f"{self.kind.upper()} {self.status}")
+        return {"pending": "PENDING"}.get(self.kind, f"{self.kind.upper()} {self.status}")
 
 
 def OK(status: int = 200) -> Outcome:
     """Let in: the view ran and answered `status`."""
     return Outcome("ok", status)
+
+
+def REFUSED(status: int) -> Outcome:
+    """Let in, but the service says no (outside the area, a failed login): `status`, and nothing changed."""
+    return Outcome("refused", status)
 
 
 LOGIN = Outcome("login", 302)  # redirected to the login page, with `next` pointing back here; nothing changed
@@ -148,7 +155,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.login", "GET"): Route(public()),
     ("auth.start_login", "GET"): Route(public(302), values={"kind": "resident"}),
     # A callback without the provider's answer is a failed login for anyone; it logs nobody out.
-    ("auth.callback", "GET"): Route(public(400), values={"kind": "resident"}),
+    ("auth.callback", "GET"): Route(_columns(**dict.fromkeys(ROLE_NAMES, REFUSED(400))), values={"kind": "resident"}),
     ("auth.logged_out", "GET"): Route(public()),
     ("auth.logout", "POST"): Route(public(302), form={}, ends_session=True),
     # Browsing and comparing units: anyone's, no login
@@ -164,7 +171,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("choice.check", "GET"): Route(residents(), values={"kind": "dental_unit", "unit": D_JARVENPAA}),
     # Every resident confirms into their own listing (g.user's), never someone else's: the area decides the rest.
     ("choice.confirm", "POST"): Route(
-        residents(303, outside_resident=OK(409)),
+        residents(303, outside_resident=REFUSED(409)),
         values={"kind": "dental_unit"},
         form={"unit": D_JARVENPAA, "version": "0", "request_key": Ref("request_key")},
     ),
@@ -200,13 +207,26 @@ ROUTES: dict[tuple[str, str], Route] = {
 }
 
 
+# Further asks of a rule that has its row above, each with what it tries: (endpoint, method, what) → Route.
+VARIANTS: dict[tuple[str, str, str], Route] = {
+    # Replaying aino's request key (a double click's guard) must not hand anyone else her choice, or its reference.
+    ("choice.confirm", "POST", "with aino's request key"): Route(
+        residents(303, **dict.fromkeys(NOT_OWNER, REFUSED(409))),
+        values={"kind": "sote_centre"},
+        form={"unit": S_JARVENPAA, "version": "0", "request_key": Ref("aino_request_key")},
+    ),
+}
+
+
 def render() -> str:
     """The table as text, one line per row: `python -m tests.security.route_matrix`."""
     width = max(len(f"{endpoint} {method}") for endpoint, method in ROUTES)
     lines = [" ".join([" " * width, *(f"{name[:12]:>12}" for name in ROLE_NAMES)])]
-    for (endpoint, method), route in ROUTES.items():
+    rows = [(f"{endpoint} {method}", route) for (endpoint, method), route in ROUTES.items()]
+    rows += [(f"{endpoint} {method} {what}", route) for (endpoint, method, what), route in VARIANTS.items()]
+    for label, route in rows:
         cells = [f"{str(route.outcomes.get(name, '?')):>12}" for name in ROLE_NAMES]
-        lines.append(" ".join([f"{endpoint} {method}".ljust(width), *cells]))
+        lines.append(" ".join([label[:width].ljust(width), *cells]))
     return "\n".join(lines)
 
 

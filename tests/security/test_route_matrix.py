@@ -40,6 +40,7 @@ from tests.security.route_matrix import (
     ROLES,
     ROUTES,
     S_JARVENPAA,
+    VARIANTS,
     Outcome,
     Ref,
     Role,
@@ -47,7 +48,7 @@ from tests.security.route_matrix import (
 )
 
 NOT_ALLOWED = Outcome("not_allowed", 405)  # a method the rule does not offer: for everyone, no row needed
-REFUSALS = {"login", "denied", "hidden", "not_allowed"}
+REFUSALS = {"refused", "login", "denied", "hidden", "not_allowed"}  # each must leave the database as it was
 AUTOMATIC = {"HEAD", "OPTIONS"}  # Flask answers these for every GET rule from the same view
 SAME_ORIGIN = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
 # Tables every request may touch: the audit log is checked on its own, sessions by who holds one (below).
@@ -82,20 +83,27 @@ def test_every_rule_has_a_row_and_every_row_a_rule():
         for (endpoint, method), paths in sorted(rules.items())
         if len(paths) > 1
     ]
+    problems += [
+        f"variant {endpoint} {method} {what!r} is of a rule without a row"
+        for endpoint, method, what in VARIANTS
+        if (endpoint, method) not in ROUTES
+    ]
     assert not problems, "\n".join(problems)
 
 
 def test_every_row_fills_every_column():
     problems = []
-    for (endpoint, method), route in ROUTES.items():
+    rows = {f"{endpoint} {method}": route for (endpoint, method), route in ROUTES.items()}
+    rows.update({f"{endpoint} {method} {what}": route for (endpoint, method, what), route in VARIANTS.items()})
+    for row, route in rows.items():
         if set(route.outcomes) != set(ROLE_NAMES):
-            problems.append(f"{endpoint} {method}: columns {sorted(set(ROLE_NAMES) ^ set(route.outcomes))} differ")
+            problems.append(f"{row}: columns {sorted(set(ROLE_NAMES) ^ set(route.outcomes))} differ")
         for role in ROLES:
             outcome = route.outcomes.get(role.name)
             if role.ready and outcome == PENDING:
-                problems.append(f"{endpoint} {method}: {role.name} is PENDING; say what this role gets")
+                problems.append(f"{row}: {role.name} is PENDING; say what this role gets")
             if not role.ready and outcome not in (None, PENDING):
-                problems.append(f"{endpoint} {method}: {role.name} is not asked yet (ready=False), so must be PENDING")
+                problems.append(f"{row}: {role.name} is not asked yet (ready=False), so must be PENDING")
     assert not problems, "\n".join(problems)
 
 
@@ -163,6 +171,7 @@ class World:
             )
             self.reference = choice.reference
             self.choice_id = choice.id
+            self.request_key_of_aino = choice.request_key
 
     def resolve(self, value: object) -> object:
         """`value` with its Refs made; `made` counts them, so the test knows when "before" must be read again."""
@@ -179,6 +188,9 @@ class World:
 
     def request_key(self) -> str:
         return services.new_request_key()
+
+    def aino_request_key(self) -> str:
+        return self.request_key_of_aino
 
     def dead_message_id(self) -> int:
         message = OutboxMessage(
@@ -229,6 +241,7 @@ class Check:
     expected: Outcome
     route: Route
     htmx: bool = False
+    what: str = ""  # a variant's label
 
     @property
     def phase(self) -> int:
@@ -240,17 +253,20 @@ class Check:
         return 1 if self.method == "GET" else 2
 
     def __str__(self) -> str:
-        return f"{self.endpoint} {self.method}{' (htmx)' if self.htmx else ''} as {self.role}"
+        what = f" {self.what}" if self.what else ""
+        return f"{self.endpoint} {self.method}{what}{' (htmx)' if self.htmx else ''} as {self.role}"
 
 
 def planned_checks(app: Flask) -> list[Check]:
     ready = [role.name for role in ROLES if role.ready]
     checks = []
-    for (endpoint, method), route in ROUTES.items():
+    rows = [(endpoint, method, "", route) for (endpoint, method), route in ROUTES.items()]
+    rows += [(endpoint, method, what, route) for (endpoint, method, what), route in VARIANTS.items()]
+    for endpoint, method, what, route in rows:
         for name in ready:
-            checks.append(Check(endpoint, method, name, route.outcomes[name], route))
+            checks.append(Check(endpoint, method, name, route.outcomes[name], route, what=what))
             if method == "GET":
-                checks.append(Check(endpoint, method, name, route.outcomes[name], route, htmx=True))
+                checks.append(Check(endpoint, method, name, route.outcomes[name], route, htmx=True, what=what))
     offered = app_rules(app)
     for endpoint, method in sorted({(endpoint, method) for endpoint, method in ROUTES}):
         for other in ("GET", "POST"):
@@ -341,9 +357,11 @@ def verdict(
             problems.append("no access_denied row in the audit log")
     if expected.kind in REFUSALS and changed:
         problems.append(f"refused, yet changed {', '.join(changed)}")
-    others = check.role in ("anonymous", *NOT_OWNER)
-    if expected.kind == "ok" and others and response.status_code == 200 and world.reference.encode() in response.data:
-        problems.append(f"shows aino's choice {world.reference}")
+    # Nobody but aino may learn her choice's reference, unless they put it in the URL themselves.
+    if check.role in ("anonymous", *NOT_OWNER) and world.reference not in url:
+        answer = response.data + response.headers.get("Location", "").encode()
+        if world.reference.encode() in answer:
+            problems.append(f"shows aino's choice {world.reference}")
     if not problems:
         return None
     return f"{check}: expected {expected}, {'; '.join(problems)}"
