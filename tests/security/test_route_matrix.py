@@ -395,7 +395,8 @@ def test_route_matrix(app: Flask, askers: dict[str, Asker]):
         url, form = prepare(app, world, check)  # first: the objects it names are part of "before"
         before = None
         if refusal:
-            before = last_state if last_made == world.made else watched_state(app)
+            unchanged = last_state is not None and last_made == world.made
+            before = last_state if unchanged else watched_state(app)
         audit_from = last_audit_id(app)
         response = ask(asker, check, url, form)
         response.get_data()  # read to the end and close: a streamed CSV holds its request context until then
