@@ -67,6 +67,13 @@ class OidcClient:
     def login_redirect(self, redirect_uri: str, **params: str) -> Response:
         """Redirect to the provider; state, nonce and the PKCE verifier are kept in the session."""
         try:
+            metadata = self._app.load_server_metadata()
+        except requests.RequestException as error:
+            raise OidcError("unavailable", f"metadata: {error.__class__.__name__}") from error
+        # The metadata must name exactly the issuer we were configured with (ASVS 10.5.3, mix-up defence).
+        if str(metadata.get("issuer", "")).rstrip("/") != self.settings.issuer.rstrip("/"):
+            raise OidcError("unavailable", "metadata: issuer does not match the configured issuer")
+        try:
             return self._app.authorize_redirect(redirect_uri, **params)
         except requests.RequestException as error:
             raise OidcError("unavailable", f"metadata: {error.__class__.__name__}") from error

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, Response, current_app, request, session
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.database import is_unavailable, rollback_quietly
 from portal.htmx import render_page
 
-PAGES = {400: "400", 403: "403", 404: "404", 405: "404", 500: "500"}
+PAGES = {400: "400", 403: "403", 404: "404", 405: "404", 413: "413", 429: "429", 500: "500", 503: "503"}
 
 
 def init_errors(app: Flask) -> None:
@@ -21,14 +23,24 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         code = error.code or 500
-        if code == 429:
-            return render_page("error/429.html", status=429)
         page = PAGES.get(code, "400" if code < 500 else "500")
-        return render_page(f"error/{page}.html", status=code)
+        response = render_page(f"error/{page}.html", status=code)
+        for name in ("Retry-After", "Allow"):  # what the exception says the client needs: when, which methods
+            for header, value in error.get_headers():
+                if header == name:
+                    response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        current_app.logger.exception("unhandled error")
+        if isinstance(error, DBAPIError):
+            # The server's own message may quote the values (PostgreSQL's "Key (x)=(...)"): the class, the SQLSTATE
+            # and where it happened are enough to find the cause, and hold nothing a person typed.
+            trace = "".join(traceback.format_tb(error.__traceback__))
+            sqlstate = getattr(error.orig, "sqlstate", None)
+            current_app.logger.error("database error %s (SQLSTATE %s)\n%s", type(error.orig).__name__, sqlstate, trace)
+        else:
+            current_app.logger.exception("unhandled error")
         from portal.extensions import db
 
         db.session.rollback()

@@ -78,7 +78,7 @@ def select_language() -> str:
     explicit = normalise(request.args.get("lang"))
     if explicit:
         return explicit
-    stored = normalise(session.get("lang")) or normalise(request.cookies.get(LANGUAGE_COOKIE))
+    stored = normalise(session.get("lang")) or normalise(request.cookies.get(language_cookie_name()))
     if stored:
         return stored
     preferred = normalise(getattr(g, "user_language", None))
@@ -96,6 +96,11 @@ def current_language() -> str:
 
 def _locale_selector() -> str:
     return UI_LANGUAGES[current_language()].locale
+
+
+def language_cookie_name() -> str:
+    # __Host-: only this host over https may set it, as with the session cookie (ASVS 3.3.1).
+    return ("__Host-" if current_app.config["SESSION_COOKIE_SECURE"] else "") + LANGUAGE_COOKIE
 
 
 def keeps_query(*names: str) -> Callable[[View], View]:
@@ -139,9 +144,9 @@ def init_i18n(app: Flask) -> None:
     @app.after_request
     def _remember_in_browser(response: Response) -> Response:
         language = g.get("language_cookie")
-        if language and request.cookies.get(LANGUAGE_COOKIE) != language:
+        if language and request.cookies.get(language_cookie_name()) != language:
             response.set_cookie(
-                LANGUAGE_COOKIE,
+                language_cookie_name(),
                 language,
                 max_age=LANGUAGE_COOKIE_SECONDS,
                 secure=app.config["SESSION_COOKIE_SECURE"],

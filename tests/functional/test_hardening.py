@@ -396,3 +396,36 @@ def test_the_admin_sees_claim_roles_and_can_log_the_person_out(app, client, clie
 def test_readyz_names_no_revisions(client):
     body = client.get("/readyz").get_json()
     assert body == {"status": "ready", "database": "ok", "migrations": "at_head"}
+
+
+# Found while mapping ASVS (docs/security.md) -------------------------------------------------------------------------
+
+
+def test_a_provider_whose_metadata_names_another_issuer_is_refused(database_url, demo_providers, httpserver):
+    # A real HTTP server that answers discovery for another issuer (an OIDC mix-up, ASVS 10.5.3).
+    metadata = {
+        "issuer": "https://evil.example",
+        "authorization_endpoint": httpserver.url_for("/authorize"),
+        "token_endpoint": httpserver.url_for("/token"),
+        "jwks_uri": httpserver.url_for("/jwks"),
+    }
+    httpserver.expect_request("/.well-known/openid-configuration").respond_with_json(metadata)
+    app = make_app(database_url, demo_providers, RESIDENT_OIDC_ISSUER=httpserver.url_for("/").rstrip("/"))
+    response = app.test_client().get("/login/resident?lang=en")
+    assert response.status_code == 503
+    assert "Location" not in response.headers
+
+
+def test_logout_clears_the_browser_storage(client, login_as):
+    login_as("aino.virtanen")
+    token = client.get("/").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert '"historyCacheSize": 0' in client.get("/").get_data(as_text=True)  # htmx keeps no page snapshots
+
+
+def test_the_language_cookie_is_host_only_over_https(database_url, demo_providers):
+    app = make_app(database_url, demo_providers, SESSION_COOKIE_SECURE=True)
+    response = app.test_client().get("/?lang=sv", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-valinta_lang=sv") and "Secure" in cookie and "HttpOnly" in cookie
