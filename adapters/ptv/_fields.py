@@ -56,12 +56,18 @@ class Fields:
     def string(self, value: Any, path: str, *, required: bool = False) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
-        if value is None or value == "":
+        if value is None or isinstance(value, str):  # missing, empty or only white space
             if required:
                 raise self.error(path, "missing")
             return None
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)  # some producers send codes as numbers
+        raise self.error(path, f"expected a string, got {_kind(value)}")
+
+    def code(self, value: Any, path: str) -> str | None:
+        """A code compared as it is (a type, a role, a language): a string, or None when missing."""
+        if value is None or isinstance(value, str):
+            return value
         raise self.error(path, f"expected a string, got {_kind(value)}")
 
     def strings(self, value: Any, path: str) -> tuple[str, ...]:
@@ -97,10 +103,13 @@ class Fields:
         if text is None:
             return None
         parsed = _parse_datetime(text)
-        if parsed is None:
-            self.warn(path, f"not a date and time: {text!r}")
-            return None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        try:
+            if parsed is not None:
+                return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        except OverflowError:  # valid text, but in UTC before year 1 or after 9999 (0001-01-01T00:00:00+05:00)
+            pass
+        self.warn(path, f"not a date and time: {text!r}")
+        return None
 
     def local_date(self, value: Any, path: str) -> date | None:
         """The date of an hours validity bound. PTV stores these in local time; an explicit offset is honoured."""
@@ -108,9 +117,12 @@ class Fields:
         if text is None:
             return None
         parsed = _parse_datetime(text)
-        if parsed is None:
-            raise ValueError(f"not a date: {text!r}")
-        return parsed.astimezone(HELSINKI).date() if parsed.tzinfo else parsed.date()
+        try:
+            if parsed is not None:
+                return parsed.astimezone(HELSINKI).date() if parsed.tzinfo else parsed.date()
+        except OverflowError:  # in Helsinki after 9999-12-31 (9999-12-31T23:00:00-05:00)
+            pass
+        raise ValueError(f"not a date: {text!r}")
 
 
 def _parse_datetime(text: str) -> datetime | None:

@@ -37,7 +37,10 @@ def parse_metres(value: object) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float: JSON allows 1 followed by 400 zeros
+            return None
     elif isinstance(value, str):
         try:
             number = float(value.strip().replace(",", "."))

@@ -89,6 +89,8 @@ def _load(text: str, path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FeedError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except (ValueError, RecursionError) as exc:  # a number of over 4300 digits; arrays or objects nested too deep
+        raise FeedError(f"{path}: JSON this reader cannot take: {_beyond_limits(exc)}") from exc
 
 
 def _iter_array(fh: TextIO, path: Path, offset: int) -> Iterator[Any]:
@@ -122,9 +124,17 @@ def _iter_array(fh: TextIO, path: Path, offset: int) -> Iterator[Any]:
             if eof:
                 raise FeedError(f"{path}: invalid JSON at offset {offset + exc.pos}: {exc.msg}") from exc
             complete = False
+        except (ValueError, RecursionError) as exc:  # more of the file cannot make these readable
+            raise FeedError(f"{path}: JSON this reader cannot take at offset {offset}: {_beyond_limits(exc)}") from exc
         if not complete:
             chunk = fh.read(max(_CHUNK, len(buffer)))  # grow geometrically: a huge element costs O(n), not O(n^2)
             buffer, eof = buffer + chunk, not chunk
             continue
         yield value
         buffer, offset, expect_value, first = buffer[end:], offset + end, False, False
+
+
+def _beyond_limits(exc: ValueError | RecursionError) -> str:
+    # Valid JSON that json still refuses, with these rather than JSONDecodeError: nesting deeper than Python's recursion
+    # limit, and integers longer than int() reads (4300 digits).
+    return "arrays or objects nested too deep" if isinstance(exc, RecursionError) else "a number with too many digits"

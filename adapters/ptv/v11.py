@@ -54,8 +54,9 @@ def parse_record(raw: Any) -> Parsed:
     """Parse one raw v11 (or v9) record. Raises `RecordError` for a record that cannot be used."""
     if not isinstance(raw, dict):
         raise RecordError(None, "", "a record must be a JSON object")
-    # The raw id names the record in errors even when it turns out not to be a valid GUID.
-    f = Fields(raw["id"] if isinstance(raw.get("id"), str) else None)
+    # The raw id names the record in errors even when it turns out not to be a valid GUID; escaped as repr() does,
+    # since it may hold anything (a NUL, a lone surrogate that no UTF-8 message or database column can carry).
+    f = Fields(repr(raw["id"])[1:-1] if isinstance(raw.get("id"), str) else None)
     record_id = _required_guid(f, raw.get("id"), "id")
     f.record_id = record_id
     kind = _kind(f, raw)
@@ -111,7 +112,7 @@ def _required_guid(f: Fields, value: Any, path: str) -> str:
 def _names(f: Fields, raw: dict[str, Any], key: str) -> tuple[LocalizedText, LocalizedText]:
     """(names, alternative names) of a `[{language, value, type}]` list; a record must have a name."""
     for p, item in f.objects(raw.get(key), key):
-        if item.get("type") not in _NAME_TYPES:
+        if f.code(item.get("type"), f"{p}.type") not in _NAME_TYPES:
             f.warn(f"{p}.type", f"unknown name type {item.get('type')!r}; name left out")
     names = f.localized(raw.get(key), key, type_="Name")
     if not names:
@@ -125,7 +126,7 @@ def _location(f: Fields, raw: dict[str, Any], record_id: str) -> ServiceLocation
     shown = set()
     for p, item in f.objects(raw.get("displayNameType"), "displayNameType"):
         if item.get("type") == "AlternativeName":
-            shown.add(item.get("language"))
+            shown.add(f.code(item.get("language"), f"{p}.language"))
         elif item.get("type") != "Name":
             f.warn(f"{p}.type", f"unknown display name type {item.get('type')!r} ignored")
     areas = parts.area_municipalities(f, raw.get("areas"), "areas")
@@ -171,7 +172,7 @@ def _service(f: Fields, raw: dict[str, Any], record_id: str) -> Service:
     for p, item in f.objects(raw.get("organizations"), "organizations"):
         organisation = f.obj(item.get("organization"), f"{p}.organization") or {}
         org_id = _guid(f, organisation.get("id"), f"{p}.organization.id")
-        role = item.get("roleType")
+        role = f.code(item.get("roleType"), f"{p}.roleType")
         if role in _RESPONSIBLE_ROLES and org_id:
             responsible.append(org_id)
         elif role == "Producer":

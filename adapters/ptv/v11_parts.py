@@ -115,7 +115,7 @@ def addresses(
     visiting: list[Address] = []
     postal: list[Address] = []
     for p, item in f.objects(value, path):
-        kind = item.get("type")
+        kind = f.code(item.get("type"), f"{p}.type")
         if kind not in _VISITING and kind != "Postal":
             f.warn(f"{p}.type", f"unknown address type {kind!r}; address left out")
             continue

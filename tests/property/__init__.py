@@ -1,0 +1,1 @@
+"""Property-based tests (hypothesis) of the importers: any input imports or is refused with a clear error."""
