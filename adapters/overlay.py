@@ -46,6 +46,7 @@ PROBLEM_CODES = frozenset(
         "voucher_services_required", "voucher_services_not_allowed",
         "invalid_boolean", "invalid_number", "out_of_range", "invalid_date",
         "missing_period", "period_end_before_start", "period_without_value", "not_applicable", "too_long",
+        "invalid_text",
     }
 )  # fmt: skip
 
@@ -229,6 +230,8 @@ _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+# Characters a label cannot be stored with: NUL (PostgreSQL text refuses it), lone surrogates (JSON "\ud800"; no UTF-8)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass
@@ -244,6 +247,12 @@ class _Raw:
     line: int | None = None
     base_path: str | None = None
     paths: dict[str, str] = field(default_factory=dict)
+
+
+def _shown(name: str) -> str:
+    """A key or column name as a problem names it: escaped as repr() does unless printable (a line break, a NUL or
+    a lone surrogate would break the one-line problem, or the message could not be printed at all)."""
+    return name if name.isprintable() else repr(name)[1:-1]
 
 
 class _Problems:
@@ -315,7 +324,7 @@ def _read_csv(text: str, problems: _Problems) -> list[_Raw]:
             problems.add(header_raw, None, "unknown_column", "a column has no name in the header row")
             known.append(None)
         elif column not in COLUMNS:
-            problems.add(header_raw, column, "unknown_column", f"unknown column {column!r}", column)
+            problems.add(header_raw, _shown(column), "unknown_column", f"unknown column {column!r}", column)
             known.append(None)
         elif column in known:
             problems.add(header_raw, column, "duplicate_column", f"column {column!r} appears twice", column)
@@ -380,16 +389,23 @@ def _read_json(text: str, problems: _Problems) -> list[_Raw]:
     except ValueError as exc:
         problems.items.append(OverlayProblem(None, "syntax", f"not valid JSON: {exc}", None, "$"))
         return []
+    except RecursionError:  # valid JSON, but nested deeper than json.loads goes
+        problems.items.append(OverlayProblem(None, "syntax", "not valid JSON here: nested too deep", None, "$"))
+        return []
 
     def check_keys(obj: _JsonObject, path: str, allowed: Sequence[str], raw: _Raw | None = None) -> None:
         for key in obj.repeated:
             problems.items.append(
-                OverlayProblem(key, "duplicate_key", f"key {key!r} appears twice", raw.line if raw else None, path)
+                OverlayProblem(
+                    _shown(key), "duplicate_key", f"key {key!r} appears twice", raw.line if raw else None, path
+                )
             )
         for key in obj:
             if key not in allowed:
                 problems.items.append(
-                    OverlayProblem(key, "unknown_field", f"unknown field {key!r}", None, f"{path}.{key}", key)
+                    OverlayProblem(
+                        _shown(key), "unknown_field", f"unknown field {key!r}", None, f"{path}.{_shown(key)}", key
+                    )
                 )
 
     if not isinstance(document, _JsonObject):  # every JSON object is one (object_pairs_hook)
@@ -527,6 +543,9 @@ def _validate_entry(raw: _Raw, problems: _Problems) -> OverlayEntry | None:
     label = _text(raw, "label", problems) or ""
     if len(label) > LABEL_MAX_LENGTH:
         problems.add(raw, "label", "too_long", f"longer than {LABEL_MAX_LENGTH} characters")
+    elif unstorable := _UNSTORABLE.search(label):
+        reason = f"contains U+{ord(unstorable[0]):04X}, a character that cannot be stored; remove it"
+        problems.add(raw, "label", "invalid_text", reason)
 
     figures: dict[str, Figure | None] = {}
     for spec in FIGURES:
@@ -630,17 +649,18 @@ def _number(raw: _Raw, name: str, problems: _Problems, *, integer: bool, minimum
         if not isinstance(value, str) or not pattern.match(value):
             problems.add(raw, name, "invalid_number", f"{value!r} is not {kind}", value)
             return None
-        number: int | float = int(value) if integer else float(value.replace(",", "."))
+        # float(), not int(): int() refuses over 4300 digits, float() makes them inf. In range, the value is exact.
+        number: int | float = float(value.replace(",", "."))
     elif isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
         problems.add(raw, name, "invalid_number", f"must be {kind}", value)
         return None
     else:
-        number = value if integer else float(value)
+        number = value  # compared as it is: float() of a JSON integer of 400 digits overflows
     if not minimum <= number <= maximum:
         low, high = (int(minimum), int(maximum)) if integer else (minimum, maximum)
-        problems.add(raw, name, "out_of_range", f"{number} is outside the allowed range {low}..{high}", value)
+        problems.add(raw, name, "out_of_range", f"{value} is outside the allowed range {low}..{high}", value)
         return None
-    return number
+    return int(number) if integer else float(number)
 
 
 def _date(raw: _Raw, name: str, problems: _Problems) -> date | None:
