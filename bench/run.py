@@ -296,7 +296,7 @@ def measure_search(settings: Settings, database_url: str, run: Run) -> str:
     from portal.compare.index import current_index
     from portal.compare.places import resolve_place
     from portal.compare.search import SearchQuery, search
-    from portal.compare.services import run_search
+    from portal.compare.services import run_search, search_query
     from portal.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RESIDENT_OIDC_ISSUER": "", "STAFF_OIDC_ISSUER": ""})
@@ -311,7 +311,7 @@ def measure_search(settings: Settings, database_url: str, run: Run) -> str:
             with app.test_request_context("/units", query_string={**args, "lang": language}):
                 app.preprocess_request()
                 started = time.perf_counter()
-                run_search(request.args)
+                run_search(search_query(request.args))
                 return time.perf_counter() - started
 
         def core_search(args: dict[str, str], language: str) -> float:
