@@ -107,12 +107,6 @@ def test_every_row_fills_every_column():
     assert not problems, "\n".join(problems)
 
 
-def test_columns_waiting_for_their_feature():
-    waiting = [role.name for role in ROLES if not role.ready]
-    if waiting:
-        pytest.skip(f"not asked until their feature is built: {', '.join(waiting)} (tests/security/route_matrix.py)")
-
-
 # --- asking the app ----------------------------------------------------------------------------------------------
 
 
