@@ -71,7 +71,7 @@ def municipality(f: Fields, value: Any, path: str) -> Municipality | None:
     if obj is None:
         return None
     code = f.string(obj.get("code"), f"{path}.code")
-    if not code or not code.isdigit():
+    if not code or not (code.isascii() and code.isdigit() and len(code) <= 3):  # isdigit() alone takes "²" and "١"
         f.warn(f"{path}.code", f"not a municipality code: {code!r}")
         return None
     return Municipality(code, f.localized(obj.get("name"), f"{path}.name"))

@@ -157,17 +157,23 @@ def import_catalogue(
     }
     seen: dict[str, set[str]] = {kind: set() for kind in MODELS}
     counts: Counter = Counter()
+    unstorable: list[dict] = []
     writer = _Writer()
     try:
         for number, item in enumerate(feed, start=1):
             kind, row = _kind_and_row(item)
+            raw_text = json.dumps(feed.last_raw, ensure_ascii=False)
+            problem = _storage_problem(kind, row, raw_text)
+            if problem is not None:  # rejected like a record the reader refused: skipped, and reported
+                unstorable.append({"id": item.id, "field": problem[0], "reason": problem[1], "origin": None})
+                continue
             digest = _digest(feed.last_raw)
             seen[kind].add(item.id)
             counts[f"{kind}_read"] += 1
             previous = existing[kind].get(item.id)
             if previous == digest:
                 continue
-            row.update(id=item.id, content_hash=digest, raw=json.dumps(feed.last_raw, ensure_ascii=False))
+            row.update(id=item.id, content_hash=digest, raw=raw_text)
             writer.add(kind, row, new=previous is None)
             counts[f"{kind}_{'added' if previous is None else 'changed'}"] += 1
             if progress and number % 1000 == 0:
@@ -196,11 +202,31 @@ def import_catalogue(
     rejected = [
         {"id": error.record_id, "field": error.field, "reason": error.reason, "origin": getattr(error, "origin", None)}
         for error in feed.report.rejected
-    ]
+    ] + unstorable
     counts["rejected"] = len(rejected)
     counts["skipped_channels"] = sum(feed.report.skipped_channels.values())
     run_id = _record_run(str(source), mode, "succeeded", feed.report.summary(), counts, rejected)
     return ImportResult(run_id=run_id, mode=mode, counts=counts, rejected=rejected)
+
+
+def _storage_problem(kind: str, row: dict, raw_text: str) -> tuple[str, str] | None:
+    """(column, reason) when the catalogue cannot hold a record the reader accepted: a value longer than its column
+    (PostgreSQL refuses it; SQLite would keep it), a NUL (PostgreSQL text refuses it), text with a lone surrogate (a
+    JSON "\\ud800" escape: no UTF-8, so neither engine takes it)."""
+    columns = MODELS[kind].__table__.columns
+    for name, value in row.items():
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            return name, "contains a NUL character, which the catalogue cannot store"
+        length = getattr(columns[name].type, "length", None)
+        if length is not None and len(value) > length:
+            return name, f"{len(value)} characters; the catalogue stores at most {length}"
+    try:
+        raw_text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return "", f"text that is not valid Unicode (a lone surrogate such as \\ud800) at character {exc.start}"
+    return None
 
 
 def _removed_in_feed(feed: Any, kind: str) -> set[str]:

@@ -41,12 +41,12 @@ from adapters.overlay import (
 # Reproducible in CI: the same examples on every run (derandomize), no per-example time limit (the first call into
 # pyproj or PostgreSQL is slow), and no example database written into the working tree.
 BASE = settings(derandomize=True, deadline=None, database=None, print_blob=False)
-PARSER = settings(BASE, max_examples=300)
+PARSER = settings(BASE, max_examples=200)
 # Through the real importer and loader on the `app` fixture: few examples, so each engine takes seconds. The fixture
 # is per test, not per example, so each example resets the tables it uses itself.
 DATABASE = settings(
     BASE,
-    max_examples=20,
+    max_examples=50,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
