@@ -429,3 +429,24 @@ def test_the_language_cookie_is_host_only_over_https(database_url, demo_provider
     response = app.test_client().get("/?lang=sv", base_url="https://localhost")
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-valinta_lang=sv") and "Secure" in cookie and "HttpOnly" in cookie
+
+
+# Headers on every error path ----------------------------------------------------------------------------------------
+
+
+def test_every_error_path_carries_the_security_headers(app, client):
+    @app.route("/test-crash")
+    def crash():
+        raise RuntimeError("a bug")
+
+    answers = {
+        400: client.post("/logout", data={"csrf_token": "forged"}),  # the CSRF refusal
+        404: client.get("/no-such-page"),
+        405: client.get("/logout"),
+        413: client.post("/language", data={"lang": "x" * (1024 * 1024)}),
+        500: client.get("/test-crash"),
+    }
+    for status, response in answers.items():
+        assert response.status_code == status
+        assert_security_headers(response)
+    assert "GET" not in answers[405].headers["Allow"] and "POST" in answers[405].headers["Allow"]
