@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from enum import StrEnum
 
 from adapters.ptv.hours import HoursKind, OpeningHours, TimeRange
-from adapters.ptv.model import ServiceLocation
+from adapters.ptv.model import Entrance, ServiceLocation
 
 # Bumped whenever a rule below changes, so the next import rewrites every row (see importer._digest).
 DERIVATION_VERSION = "3"
@@ -69,24 +70,51 @@ def _open_days(r: TimeRange) -> set[int]:
     return {(r.weekday + day) % 7 for day in range(max(r.days_after, 1))}
 
 
-def accessible_entrance(location: ServiceLocation) -> bool:
-    """Some entrance is described as step-free (level, ramp, threshold-free or automatic door) and none of its
-    sentences says it has steps without a ramp."""
+class EntranceAccess(StrEnum):
+    """What the entrances' own sentences say about steps: the filter and the unit page's summary both read this, so
+    the summary never contradicts the sentences shown under it."""
+
+    STEP_FREE = "step_free"  # some entrance is level, threshold-free, has a ramp or an automatic door
+    STEPS = "steps"  # every described entrance has steps without a ramp
+    UNCLEAR = "unclear"  # the entrance is described, but its sentences say neither (only the threshold, say)
+    NOT_DESCRIBED = "not_described"  # no sentence about any entrance itself
+
+
+def entrance_access(location: ServiceLocation) -> EntranceAccess:
+    """The entrances' step-free answer: step-free when some entrance is described as step-free (level, ramp,
+    threshold-free or automatic door) and none of its sentences says it has steps without a ramp; steps when every
+    described entrance says it has steps without a ramp."""
+    described = steps = 0
     for address in location.addresses:
         for entrance in address.entrances:
-            grouped = any(sentence.group for sentence in entrance.accessibility)
-            texts = [
-                value
-                for sentence in entrance.accessibility
-                if not grouped or _is_entrance_group(sentence.group)
-                for value in (sentence.text.fi, sentence.text.sv)
-                if value
-            ]
-            if any(_NOT_STEP_FREE.search(t) for t in texts):
+            texts = _entrance_texts(entrance)
+            if not texts:
                 continue
-            if any(_STEP_FREE.search(t) for t in texts):
-                return True
-    return False
+            described += 1
+            if any(_NOT_STEP_FREE.search(t) for t in texts):
+                steps += 1
+            elif any(_STEP_FREE.search(t) for t in texts):
+                return EntranceAccess.STEP_FREE
+    if not described:
+        return EntranceAccess.NOT_DESCRIBED
+    return EntranceAccess.STEPS if steps == described else EntranceAccess.UNCLEAR
+
+
+def accessible_entrance(location: ServiceLocation) -> bool:
+    """The "step-free entrance" filter: entrance_access says step-free."""
+    return entrance_access(location) is EntranceAccess.STEP_FREE
+
+
+def _entrance_texts(entrance: Entrance) -> list[str]:
+    """The sentences (fi and sv) about the entrance itself: its own group's when the register groups them."""
+    grouped = any(sentence.group for sentence in entrance.accessibility)
+    return [
+        value
+        for sentence in entrance.accessibility
+        if not grouped or _is_entrance_group(sentence.group)
+        for value in (sentence.text.fi, sentence.text.sv)
+        if value
+    ]
 
 
 def _is_entrance_group(group) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from adapters.ptv import Organisation, Service, ServiceLocation, link_producers, parse_stored
 from adapters.ptv.hours import HELSINKI, DayHours
-from portal.catalogue.derive import provider_type
+from portal.catalogue.derive import EntranceAccess, entrance_access, provider_type
 from portal.extensions import db
 from portal.models import CatalogueApproval, CatalogueLocation, CatalogueOrganisation, CatalogueService
 
@@ -44,6 +44,11 @@ class Unit:
     @property
     def voucher_services(self) -> list[str]:
         return self.approval.voucher_services.split() if self.approval else []
+
+    @property
+    def entrance_access(self) -> EntranceAccess:
+        """The step-free answer from the same sentences the page shows (the filter's, see portal.catalogue.derive)."""
+        return entrance_access(self.location)
 
     def contacts(self, language: str) -> tuple[list, list, list]:
         """Phones, e-mails and web pages meant for readers of `language` (PTV keeps one per language), falling back

@@ -38,6 +38,9 @@ def test_pick_units_and_compare_them_printably(page: Page, live_server):
         page.locator(".compare-control button").nth(number).click()
         expect(page.locator("#compare-tray")).to_contain_text(f"{number + 1} unit")
     expect(page.locator(".compare-control button").first).to_have_text("Remove from comparison")
+    # The short visible text, and the unit in the accessible name: the buttons are told apart by a screen reader.
+    expect(page.locator(".compare-control button").first).to_have_accessible_name(f"Remove from comparison {names[0]}")
+    expect(page.locator(".compare-control button").nth(2)).to_have_accessible_name(re.compile("^Add to comparison .+"))
     page.get_by_role("link", name="Compare side by side").click()
     expect(page.locator("thead th[scope=col]")).to_have_count(2)
     for name in names:

@@ -259,3 +259,60 @@ def test_a_redirect_after_compare_stays_on_this_site(catalogue, client, client_r
     unit_id = result_ids(client_request.get("compare.search"))[0]
     client_request.post("compare.compare_add", {"location_id": unit_id, "next": "https://evil.example/"})
     assert client_request.last_response.headers["Location"] == "/compare"
+
+
+def named_by(page, button) -> str:
+    """A button's accessible name from aria-labelledby: the referenced elements' texts, in order."""
+    return " ".join(" ".join(page.find(id=ref).text.split()) for ref in button["aria-labelledby"].split())
+
+
+def test_every_compare_button_says_which_unit(catalogue, client, client_request):
+    client.get("/?lang=en")
+    page = client_request.get("compare.search")
+    buttons = page.select(".compare-control button")
+    names = [named_by(page, button) for button in buttons]
+    assert len(buttons) > 1 and len(set(names)) == len(names)
+    for button, name, link in zip(buttons, names, page.select(".result__name a"), strict=True):
+        assert name.startswith(button.text.strip() + " ")  # the visible text first (WCAG 2.5.3), then the unit
+        assert name.endswith(" ".join(link.text.split()))
+    unit_id = result_ids(page)[0]
+    unit_page = client_request.get("compare.unit", location_id=unit_id)
+    assert named_by(unit_page, unit_page.select_one(".compare-control button")).startswith("Add to comparison ")
+    swapped = client.post(
+        "/compare/add", data={"location_id": unit_id, "next": "/units"}, headers={"HX-Request": "true"}
+    )
+    assert f'aria-labelledby="compare-button-{unit_id} unit-name-{unit_id}"' in swapped.get_data(as_text=True)
+
+
+def test_a_skip_link_leads_past_the_filters_to_the_results(catalogue, client_request):
+    page = client_request.get("compare.search")
+    link = page.select_one("#search-form .filters__skip a")
+    assert link["href"] == "#results" and page.select_one("#results")
+
+
+def test_the_step_free_summary_follows_the_entrance_sentences(catalogue, client, client_request):
+    """'Step-free entrance: not described' above 'four steps and no ramp' was a contradiction: the summary is read
+    from the same sentences the page lists."""
+    from portal.catalogue.derive import EntranceAccess
+    from portal.compare.units import load_units
+
+    with catalogue.app_context():
+        units = load_units(list(locations(catalogue)))
+        by_answer = {}
+        for unit in units:
+            by_answer.setdefault(unit.entrance_access, unit.id)
+    answers = {
+        EntranceAccess.STEP_FREE: "Step-free entrance: yes",
+        EntranceAccess.STEPS: "Step-free entrance: no: there are steps and no ramp",
+    }
+    assert set(answers) <= set(by_answer)
+    client.get("/?lang=en")
+    for answer, text in answers.items():
+        page = client_request.get("compare.unit", location_id=by_answer[answer])
+        section = " ".join(page.select_one("#access-heading").parent.text.split())
+        assert text in section
+        if answer is EntranceAccess.STEPS:
+            assert "eikä luiskaa" in section  # the sentence it follows from is on the page (in Finnish)
+        client_request.post("compare.compare_add", {"location_id": by_answer[answer], "next": "/compare"})
+    table = " ".join(client_request.get("compare.compare").select_one("table").text.split())
+    assert "Step-free entrance" in table and "no: there are steps and no ramp" in table

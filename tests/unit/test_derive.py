@@ -18,7 +18,14 @@ from adapters.ptv.model import (
     ServiceLocation,
     TimeRange,
 )
-from portal.catalogue.derive import accessible_entrance, open_evenings, open_weekends, provider_type
+from portal.catalogue.derive import (
+    EntranceAccess,
+    accessible_entrance,
+    entrance_access,
+    open_evenings,
+    open_weekends,
+    provider_type,
+)
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -164,6 +171,28 @@ def test_a_ramp_on_the_route_does_not_make_the_entrance_step_free():
     assert accessible_entrance(location(entrances=(steps,))) is False
     level = Entrance(is_main=True, accessibility=(ROUTE_RAMP, *entrance(LEVEL).accessibility))
     assert accessible_entrance(location(entrances=(level,))) is True
+
+
+@pytest.mark.parametrize(
+    ("entrances", "expected"),
+    [
+        pytest.param((), EntranceAccess.NOT_DESCRIBED, id="no entrance data"),
+        pytest.param((entrance(),), EntranceAccess.NOT_DESCRIBED, id="an entrance without sentences"),
+        pytest.param((Entrance(is_main=True, accessibility=(ROUTE_RAMP,)),), EntranceAccess.NOT_DESCRIBED, id="route"),
+        pytest.param((entrance(LEVEL),), EntranceAccess.STEP_FREE, id="level entrance"),
+        pytest.param((entrance(STEPS_NO_RAMP, THRESHOLD),), EntranceAccess.STEPS, id="four steps and no ramp"),
+        pytest.param((entrance(STEPS_NO_RAMP, AUTOMATIC),), EntranceAccess.STEPS, id="automatic door up four steps"),
+        pytest.param((entrance(THRESHOLD),), EntranceAccess.UNCLEAR, id="only a threshold"),
+        pytest.param((entrance(STEPS_NO_RAMP), entrance(THRESHOLD)), EntranceAccess.UNCLEAR, id="one unclear of two"),
+        pytest.param((entrance(STEPS_NO_RAMP), entrance(LEVEL)), EntranceAccess.STEP_FREE, id="a second, level one"),
+    ],
+)
+def test_entrance_access_is_what_the_filter_and_the_summary_say(entrances, expected):
+    """The unit page's summary ("step-free entrance: no, there are steps and no ramp") and the filter read the same
+    answer, so neither contradicts the sentences listed under them."""
+    place = location(entrances=entrances)
+    assert entrance_access(place) is expected
+    assert accessible_entrance(place) is (expected is EntranceAccess.STEP_FREE)
 
 
 def test_inflected_threshold_free_wording_counts():
