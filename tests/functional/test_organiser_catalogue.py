@@ -113,6 +113,24 @@ def test_the_organisers_home_page_links_to_it(client_request, organiser):
     assert text(link) == "Check the catalogue data"
 
 
+ORGANISER_PAGES = (
+    "organiser.listings",
+    "organiser.rules",
+    "organiser.capacity",
+    "organiser.overrides",
+    "organiser.outbox",
+    "organiser.catalogue",
+)
+
+
+@pytest.mark.parametrize("endpoint", ORGANISER_PAGES)
+def test_every_organiser_page_has_the_same_sub_navigation(client_request, organiser, endpoint):
+    page = client_request.get(endpoint, lang="en")
+    nav = page.select_one("nav.sub-nav")
+    assert [link["href"] for link in nav.select("a")] == [client_request.url(e) for e in ORGANISER_PAGES]
+    assert nav.select_one("a[aria-current=page]")["href"] == client_request.url(endpoint)
+
+
 def test_a_help_line_worker_gets_no_link(client_request, login_as):
     login_as("liisa.neuvoja")
     page = client_request.get("main.home")
@@ -154,6 +172,19 @@ def test_the_last_import_and_its_counts(client_request, organiser, demo_catalogu
     assert "Other channels skipped (not service locations): 1" in text(last)  # the demo's Phone channel
     assert len(last.select("table")[1].select("tbody tr")) == 1
     assert "The last successful import rejected no records." in text(card(page, "Rejected records"))
+
+
+def test_each_label_of_the_import_and_the_overlay_sits_with_its_value(client_request, organiser, demo_catalogue):
+    """The facts grid places one cell per child of the list: a bare dt and dd were two cells, so labels and values
+    fell into alternating columns."""
+    page = client_request.get("organiser.catalogue", lang="en")
+    for title in ("Last import", "Overlay"):
+        facts = card(page, title).select_one("dl.facts")
+        pairs = {}
+        for child in facts.find_all(recursive=False):
+            assert child.name == "div" and [tag.name for tag in child.find_all(recursive=False)] == ["dt", "dd"]
+            pairs[text(child.dt)] = text(child.dd)
+        assert pairs.get("Status", "Succeeded") == "Succeeded" and pairs["Source"]
 
 
 def test_the_demo_feeds_gaps_are_listed_where_they_belong(client_request, organiser, demo_catalogue):
