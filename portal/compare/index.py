@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.catalogue.derive import provider_type
-from portal.compare.text import sort_key, tokens
+from portal.compare.text import fold, sort_key, tokens
 from portal.extensions import db
 from portal.models import (
     CatalogueApproval,
@@ -46,6 +46,8 @@ class CatalogueIndex:
     municipality: np.ndarray  # code per location (str objects)
     by_municipality: dict[str, np.ndarray]  # code -> positions, so a municipality filter compares no strings
     postal_code: np.ndarray
+    by_postcode: dict[str, np.ndarray]  # postcode -> positions
+    post_towns: dict[str, np.ndarray]  # post town as PTV writes it (fi and sv: "KLAUKKALA") -> positions
     latitude: np.ndarray  # NaN without coordinates
     longitude: np.ndarray
     speaks: dict[str, np.ndarray]  # language -> bool
@@ -190,9 +192,15 @@ def build_index(version: tuple) -> CatalogueIndex:
         if r.municipality_code:
             by_municipality[r.municipality_code].append(i)
     streets: dict[str, list[int]] = defaultdict(list)
+    by_postcode: dict[str, list[int]] = defaultdict(list)
+    post_towns: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         for value in {street_name(r.street_fi), street_name(r.street_sv)} - {""}:
             streets[value].append(i)
+        if r.postal_code:
+            by_postcode[r.postal_code].append(i)
+        for value in {(r.post_office_fi or "").strip(), (r.post_office_sv or "").strip()} - {""}:
+            post_towns[value].append(i)
     return CatalogueIndex(
         version=version,
         ids=ids,
@@ -203,6 +211,8 @@ def build_index(version: tuple) -> CatalogueIndex:
         municipality=np.array([r.municipality_code or "" for r in rows], dtype=object),
         by_municipality={code: np.array(hits, dtype=np.int64) for code, hits in by_municipality.items()},
         postal_code=np.array([r.postal_code or "" for r in rows], dtype=object),
+        by_postcode={code: np.array(hits, dtype=np.int64) for code, hits in by_postcode.items()},
+        post_towns={name: np.array(hits, dtype=np.int64) for name, hits in post_towns.items()},
         latitude=floats(r.latitude for r in rows),
         longitude=floats(r.longitude for r in rows),
         speaks={lang: np.array([lang in spoken for spoken in languages], dtype=bool) for lang in CONTENT_LANGUAGES},
@@ -223,6 +233,14 @@ def build_index(version: tuple) -> CatalogueIndex:
 
 
 HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–]\s*\d+)?(\s+[a-zA-Z]\s*\d*)?$")
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def place_key(name: str | None) -> str:
+    """ "MÄNTTÄ-VILPPULA" -> "mantta vilppula": how a town's name is looked up, however it was written."""
+    return " ".join(_WORD.findall(fold(name or "")))
 
 
 def street_name(street: str | None) -> str:

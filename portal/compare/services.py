@@ -9,7 +9,7 @@ from flask import g
 
 from portal.compare import basket
 from portal.compare.index import PROVIDER_TYPES, CatalogueIndex, current_index
-from portal.compare.places import Place, home_place, municipality_name, resolve_place
+from portal.compare.places import Place, Unplaced, home_place, locate, municipality_name
 from portal.compare.search import SearchQuery, SearchResult, search
 from portal.compare.units import Unit, load_units
 from portal.i18n import UI_LANGUAGES, current_language
@@ -25,8 +25,9 @@ class SearchPage:
     index: CatalogueIndex
     query: SearchQuery
     result: SearchResult
-    place_not_found: bool
+    place_not_found: bool  # a place was typed and gives no distances: place_problem says why
     home_used: bool
+    place_problem: Unplaced | None = None
 
 
 def search_query(args: Mapping[str, str]) -> SearchQuery:
@@ -38,17 +39,18 @@ def run_search(query: SearchQuery) -> SearchPage:
     index = current_index()
     language = content_language()
     origin: Place | None = None
-    place_not_found = False
+    place_problem: Unplaced | None = None
     if query.near:
-        origin = resolve_place(index, query.near, language)
-        place_not_found = origin is None
+        found = locate(index, query.near, language)
+        origin, place_problem = (found, None) if isinstance(found, Place) else (None, found)
+    place_not_found = place_problem is not None
     user = g.get("user")
     home_used = False
     if origin is None and not query.near and user is not None and user.kind == "resident":
         origin = home_place(index, user.home_municipality_code, language)
         home_used = origin is not None
     result = search(index, query, language, origin)
-    return SearchPage(index, query, result, place_not_found, home_used)
+    return SearchPage(index, query, result, place_not_found, home_used, place_problem=place_problem)
 
 
 def in_catalogue(location_id: str) -> bool:

@@ -61,6 +61,7 @@ ERROR_STATES = {
     "overrides": ("olli.jarjestaja", "staff", "/organiser/overrides", refuse_override, "Check the identity code"),
     "roles": ("anna.yllapitaja", "staff", "/admin/roles", submit, "There is a problem"),  # an empty form
     "search": (None, None, "/units?kind=nonsense&within=7&sort=sideways&near=Atlantis", None, "could not find"),
+    "search-place": (None, None, "/units?near=00100", None, "Postcode 00100 is in Helsinki"),  # no units there
     # Helmi switched her sote centre three months ago (demo listing): another one now is too early.
     "listing-too-early": (
         "helmi.nieminen",
