@@ -255,7 +255,10 @@ class Gazetteer:
         for written, positions in index.post_towns.items():
             post_towns_here.setdefault(place_key(written), []).append(positions)
         self.centres: dict[str, np.ndarray] = {}
-        for code, (fi, sv) in names.items():
+        # The catalogue's municipalities first: where Posti's file is older and a name moved to another code, the
+        # name leads to the units.
+        for code in [*index.municipality_names, *(code for code in names if code not in index.municipality_names)]:
+            fi, sv = names[code]
             everything = index.by_municipality.get(code, empty)
             named = [found for key in {place_key(fi), place_key(sv)} for found in post_towns_here.get(key, [])]
             centre = np.intersect1d(np.concatenate(named), everything) if named else empty
@@ -283,6 +286,7 @@ class Gazetteer:
             positions = np.unique(np.concatenate(found)) if found else empty
             self.towns[key] = Town((written, written), code, positions, False)
         self.town_keys = list(self.towns)
+        self.town_keys_with_units = [key for key, town in self.towns.items() if len(town.positions)]
         self.street_keys = list(index.street_names)
 
     def town(self, words: str, fuzzy: bool = True) -> Town | None:
@@ -291,8 +295,11 @@ class Gazetteer:
             return None
         found = self.towns.get(key)
         if found is None and fuzzy and len(key) >= 4:
-            match = process.extractOne(key, self.town_keys, scorer=fuzz.ratio, score_cutoff=TOWN_SCORE)
-            found = self.towns[match[0]] if match else None
+            # A typing error of a town with units before one of a village with none ("Mänytlahti").
+            for keys in (self.town_keys_with_units, self.town_keys):
+                match = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=TOWN_SCORE)
+                if match:
+                    return self.towns[match[0]]
         return found
 
     def is_town(self, words: str, fuzzy: bool) -> bool:
