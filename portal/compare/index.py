@@ -13,7 +13,8 @@ import re
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -64,6 +65,8 @@ class CatalogueIndex:
     vocabulary: list[str]  # sorted
     postings: dict[str, tuple[np.ndarray, np.ndarray]]  # token -> (locations, weights)
     street_names: dict[str, np.ndarray]  # folded street name without the number (fi and sv) -> locations
+    # What other modules derive from this index once (the place lookup's gazetteer): it lives and dies with it.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)

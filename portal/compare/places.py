@@ -332,20 +332,17 @@ def _written(name: str) -> str:
 
 
 _lock = threading.Lock()
-_gazetteers: dict[int, Gazetteer] = {}
 
 
 def gazetteer(index: CatalogueIndex) -> Gazetteer:
-    """The index's gazetteer, built once per index and kept while the index is current (a few at most)."""
-    found = _gazetteers.get(id(index))
-    if found is None or found.index is not index:
+    """The index's gazetteer, built on the first place typed and kept with the index (so it goes when the
+    catalogue changes and the index is rebuilt)."""
+    found: Gazetteer | None = index.derived.get("gazetteer")
+    if found is None:
         with _lock:
-            found = _gazetteers.get(id(index))
-            if found is None or found.index is not index:
-                found = Gazetteer(index, postcodes())
-                if len(_gazetteers) >= 4:
-                    _gazetteers.clear()
-                _gazetteers[id(index)] = found
+            found = index.derived.get("gazetteer")
+            if found is None:
+                found = index.derived["gazetteer"] = Gazetteer(index, postcodes())
     return found
 
 
