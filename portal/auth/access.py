@@ -20,6 +20,7 @@ def login_required(kind: str | None = None) -> Callable:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if kind and user.kind != kind:
                 record_event("access_denied", actor=user, path=request.path, needed=kind)
+                g.access_needed = kind  # the 403 page says whose page it is, and where to go instead
                 abort(403)
             return view(*args, **kwargs)
 
@@ -35,6 +36,7 @@ def role_required(*roles: str) -> Callable:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not g.user.has_role(*roles):
                 record_event("access_denied", actor=g.user, path=request.path, needed=",".join(roles))
+                g.access_needed = "role"
                 abort(403)
             return view(*args, **kwargs)
 

@@ -27,7 +27,9 @@ def test_home_page_in_each_language(app, client_request, language, html_lang):
 
 
 def test_plain_language_differs_from_standard_finnish(app):
-    message = "Log in to see your service vouchers and personal budget: how much you have used and how much is left."
+    message = (
+        "Log in to choose your health and social care centre and your dental care unit, or to switch to another one."
+    )
     assert translated(app, "selko", message) != translated(app, "fi", message)
 
 
@@ -36,15 +38,18 @@ def test_language_choice_is_remembered_in_the_session(client_request):
     assert client_request.get("main.home").html["lang"] == "sv"
 
 
-def test_language_choice_is_stored_for_a_logged_in_person(app, client, client_request, login_as):
+def test_a_language_link_while_logged_in_lasts_for_the_visit(app, client, client_request, login_as):
+    """A link changes the language of this session, and saves nothing: the next login elsewhere is as before (the
+    rest of the rule: tests/functional/test_language_rule.py)."""
     login_as("aino.virtanen")
     client_request.get("main.home", lang="en")
+    assert client_request.get("main.home").html["lang"] == "en"
     client.post("/logout", data={"csrf_token": client_request.csrf_token()})
     other = app.test_client()
     from tests.functional.conftest import login
 
     login(other, "aino.virtanen")
-    assert 'lang="en"' in other.get("/").get_data(as_text=True)
+    assert '<html lang="fi">' in other.get("/").get_data(as_text=True)
 
 
 def test_swedish_speaker_gets_swedish_from_the_login_claims(client, login_as):
@@ -84,14 +89,12 @@ def test_staff_roles_page_is_for_admins_only(app, client, login_as, persona, exp
 
 def test_home_page_tells_each_kind_of_user_what_they_can_do(app, client, login_as):
     login_as("liisa.neuvoja")
-    page = client.get("/").get_data(as_text=True)
-    assert (
-        translated(
-            app, "fi", "Help line: answer chats, find a caller and help them with their choices, with their consent."
-        )
-        in page
-    )
-    assert translated(app, "fi", "Manage staff roles") not in page
+    page = BeautifulSoup(client.get("/?lang=en").data, "html.parser")
+    links = {" ".join(a.text.split()): a["href"] for a in page.select(".task-list a")}
+    assert links == {"Compare units, to answer a caller's questions about them.": "/units"}
+    coming = " ".join(page.select_one("#coming-heading").parent.text.split())
+    assert "Find a caller and help them with their choices" in coming  # said plainly as coming, not linked
+    assert "Manage staff roles" not in page.text
 
 
 def test_admin_grants_and_revokes_a_role(app, client, client_request, login_as):
