@@ -162,18 +162,21 @@ def import_catalogue(
     try:
         for number, item in enumerate(feed, start=1):
             kind, row = _kind_and_row(item)
-            raw_text = json.dumps(feed.last_raw, ensure_ascii=False)
-            problem = _storage_problem(kind, row, raw_text)
+            problem = _storage_problem(kind, row)
+            if problem is None:
+                try:
+                    digest = _digest(feed.last_raw)
+                except UnicodeEncodeError:  # JSON allows "\ud800"; UTF-8, and so neither engine, has no lone surrogate
+                    problem = "", "text that is not valid Unicode (a lone surrogate such as \\ud800)"
             if problem is not None:  # rejected like a record the reader refused: skipped, and reported
                 unstorable.append({"id": item.id, "field": problem[0], "reason": problem[1], "origin": None})
                 continue
-            digest = _digest(feed.last_raw)
             seen[kind].add(item.id)
             counts[f"{kind}_read"] += 1
             previous = existing[kind].get(item.id)
             if previous == digest:
                 continue
-            row.update(id=item.id, content_hash=digest, raw=raw_text)
+            row.update(id=item.id, content_hash=digest, raw=json.dumps(feed.last_raw, ensure_ascii=False))
             writer.add(kind, row, new=previous is None)
             counts[f"{kind}_{'added' if previous is None else 'changed'}"] += 1
             if progress and number % 1000 == 0:
@@ -209,10 +212,9 @@ def import_catalogue(
     return ImportResult(run_id=run_id, mode=mode, counts=counts, rejected=rejected)
 
 
-def _storage_problem(kind: str, row: dict, raw_text: str) -> tuple[str, str] | None:
-    """(column, reason) when the catalogue cannot hold a record the reader accepted: a value longer than its column
-    (PostgreSQL refuses it; SQLite would keep it), a NUL (PostgreSQL text refuses it), text with a lone surrogate (a
-    JSON "\\ud800" escape: no UTF-8, so neither engine takes it)."""
+def _storage_problem(kind: str, row: dict) -> tuple[str, str] | None:
+    """(column, reason) when a column cannot hold a value of a record the reader accepted: longer than the column
+    (PostgreSQL refuses it; SQLite would keep it), or with a NUL (PostgreSQL text refuses it)."""
     columns = MODELS[kind].__table__.columns
     for name, value in row.items():
         if not isinstance(value, str):
@@ -222,10 +224,6 @@ def _storage_problem(kind: str, row: dict, raw_text: str) -> tuple[str, str] | N
         length = getattr(columns[name].type, "length", None)
         if length is not None and len(value) > length:
             return name, f"{len(value)} characters; the catalogue stores at most {length}"
-    try:
-        raw_text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return "", f"text that is not valid Unicode (a lone surrogate such as \\ud800) at character {exc.start}"
     return None
 
 
