@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import StrictUndefined
 
 from portal.i18n import language_url
+from portal.tables import label_cells, table_columns
 
 
 def init_templating(app: Flask) -> None:
@@ -24,7 +25,9 @@ def init_templating(app: Flask) -> None:
         ),
         euros=lambda value: format_currency(value, "EUR"),
         clock=_clock,
+        label_cells=label_cells,
     )
+    app.jinja_env.globals["table_columns"] = table_columns
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.globals["language_url"] = language_url
 

@@ -37,6 +37,8 @@ WIDTHS = {
 LANGUAGES = {"320px": ("fi",), "1280px-at-200%": ("fi",), "641px": ("fi", "sv")}
 
 FIND_PROBLEMS = (Path(__file__).parent / "reflow.js").read_text()
+# Where a table is stacked (below 40rem), each cell with a value must show its column's label (tables.js).
+FIND_BARE_CELLS = (Path(__file__).parent / "tables.js").read_text()
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -57,7 +59,8 @@ def check_pages(page: Page, live_server, width: str, who: str, paths: list[str])
     for language in LANGUAGES[width]:
         for path in paths:
             page.goto(live_server(with_language(path, language)))
-            failures += [f"{who} at {width}, {language} {path}: {problem}" for problem in page.evaluate(FIND_PROBLEMS)]
+            problems = page.evaluate(FIND_PROBLEMS) + page.evaluate(FIND_BARE_CELLS)
+            failures += [f"{who} at {width}, {language} {path}: {problem}" for problem in problems]
     return failures
 
 
