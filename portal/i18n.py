@@ -7,7 +7,7 @@ texts come from the `selko` translation domain, layered over the Finnish catalog
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -33,8 +33,9 @@ UI_LANGUAGES = {
     "en": UiLanguage("en", "en", "English"),
 }
 DEFAULT_LANGUAGE = "fi"
-LANGUAGE_COOKIE = "valinta_lang"  # holds only one of the four codes above
-LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+# The language picked on this visit: holds only one of the four codes above, and lasts until the browser is closed
+# (a visit's pick, never a standing preference: see docs/translations.md, "Language selection").
+LANGUAGE_COOKIE = "valinta_lang"
 
 
 class SelkoDomain(Domain):
@@ -74,7 +75,8 @@ def normalise(code: str | None) -> str | None:
 
 
 def select_language() -> str:
-    """?lang= → session or the language cookie → the logged-in person's stored choice → Accept-Language → Finnish."""
+    """?lang= → the session's language (set at login, see login_language) or this visit's pick (the cookie) → the
+    logged-in person's saved language → Accept-Language → Finnish. The rule is in docs/translations.md."""
     explicit = normalise(request.args.get("lang"))
     if explicit:
         return explicit
@@ -86,6 +88,21 @@ def select_language() -> str:
         return preferred
     best = request.accept_languages.best_match(["fi", "sv", "en"])
     return best or DEFAULT_LANGUAGE
+
+
+def login_language(visit_pick: str | None, saved: str | None, claims: Mapping[str, Any]) -> str | None:
+    """The language a new login session starts in: a language picked on this visit, else the one the person saved,
+    else the identity provider's (its `locale` claim, read afresh at every login and never stored), else None (the
+    browser's Accept-Language decides)."""
+    return normalise(visit_pick) or normalise(saved) or provider_language(claims.get("locale"))
+
+
+def provider_language(locale: object) -> str | None:
+    """An identity provider's `locale` claim (BCP 47: "sv", "sv-FI", "en_GB") as an interface language, or None."""
+    if not isinstance(locale, str):
+        return None
+    primary = locale.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in ("fi", "sv", "en") else None
 
 
 def current_language() -> str:
@@ -101,6 +118,13 @@ def _locale_selector() -> str:
 def language_cookie_name() -> str:
     # __Host-: only this host over https may set it, as with the session cookie (ASVS 3.3.1).
     return ("__Host-" if current_app.config["SESSION_COOKIE_SECURE"] else "") + LANGUAGE_COOKIE
+
+
+def forgets_language(view: View) -> View:
+    """A page shown in the `?lang=` its link names that remembers nothing of it: the page after logout, so the next
+    person at a shared browser does not inherit the last one's language as their own pick."""
+    view.forgets_language = True  # type: ignore[attr-defined]  # read back by _apply_language
+    return view
 
 
 def keeps_query(*names: str) -> Callable[[View], View]:
@@ -131,9 +155,10 @@ def init_i18n(app: Flask) -> None:
     @app.before_request
     def _apply_language() -> None:
         language = current_language()
-        if request.args.get("lang") and normalise(request.args["lang"]):
-            # A link (GET) changes only what this browser shows: a cookie, and the session if there is one.
-            # It never creates a session and never writes the person's stored preference: that is a POST
+        forgets = getattr(current_app.view_functions.get(request.endpoint or ""), "forgets_language", False)
+        if request.args.get("lang") and normalise(request.args["lang"]) and not forgets:
+            # A link (GET) changes only what this browser shows on this visit: a cookie, and the session if there is
+            # one. It never creates a session and never writes the person's saved language: that is a POST
             # (/language), since a GET must not change stored data (ASVS 3.5.3).
             g.language_cookie = language
             if getattr(session, "token", None) is not None:
@@ -145,10 +170,9 @@ def init_i18n(app: Flask) -> None:
     def _remember_in_browser(response: Response) -> Response:
         language = g.get("language_cookie")
         if language and request.cookies.get(language_cookie_name()) != language:
-            response.set_cookie(
+            response.set_cookie(  # no max_age: it lasts for the visit
                 language_cookie_name(),
                 language,
-                max_age=LANGUAGE_COOKIE_SECONDS,
                 secure=app.config["SESSION_COOKIE_SECURE"],
                 httponly=True,
                 samesite="Lax",

@@ -73,8 +73,6 @@ def resident_from_claims(claims: dict[str, Any], issuer: str, *, logging_in: boo
     person.given_name, person.family_name = str(given), str(family)
     municipality = claims.get(MUNICIPALITY_CLAIM)
     person.home_municipality_code = str(municipality).zfill(3) if municipality else None
-    if person.language is None and claims.get("locale") in {"fi", "sv", "en"}:
-        person.language = claims["locale"]
     if logging_in:
         person.last_login_at = utcnow()
     db.session.flush()
@@ -135,7 +133,8 @@ def load_current_user(user_key: str | None, claim_roles: list[str] | None) -> Cu
     return None
 
 
-def remember_language(user: CurrentUser, language: str) -> None:
+def remember_language(user: CurrentUser, language: str | None) -> None:
+    """Save the person's language (None: forget it). Only ever on their explicit request (POST /language)."""
     row: Person | StaffUser | None
     if user.kind == "resident":
         row = db.session.get(Person, user.id)

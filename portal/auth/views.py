@@ -14,13 +14,12 @@ from portal.auth.services import (
     forget_old_login_attempts,
     log_event,
     record_event,
-    remember_language,
     resident_from_claims,
     rollback,
     staff_from_claims,
 )
 from portal.htmx import render_page
-from portal.i18n import keeps_query
+from portal.i18n import forgets_language, keeps_query, language_cookie_name, login_language
 from portal.ratelimit import limited
 from portal.security import is_safe_redirect
 from portal.sessions import server_session
@@ -70,17 +69,19 @@ def callback(kind: str):
             person = resident_from_claims(claims, issuer)
             user = CurrentUser("resident", person.id, person.display_name)
             roles: list[str] = []
-            language = person.language
+            saved = person.language
         else:
             staff, claim_roles = staff_from_claims(claims, issuer)
             user = CurrentUser("staff", staff.id, staff.name, roles=claim_roles)
             roles = sorted(claim_roles)
-            language = staff.language
+            saved = staff.language
     except ClaimsRejected as rejected:
         rollback()
         return _login_failed(kind, "claims", rejected.reason)
     next_url = session.get("login_next")
-    chosen_language = session.get("lang")
+    # A language picked on this visit (before the session or while logging in), else the saved one, else the
+    # identity provider's: docs/translations.md, "Language selection". Nothing is saved here.
+    language = login_language(session.get("lang") or request.cookies.get(language_cookie_name()), saved, claims)
     session.clear()
     server_session().regenerate()  # a new session token at login (ASVS 7.2.4)
     session["user_key"] = user.key
@@ -89,9 +90,7 @@ def callback(kind: str):
     session["logout_hint"] = seal(id_token, current_app.config["SECRET_KEY"])
     session["sid"] = str(claims["sid"])[:128] if claims.get("sid") else None
     session["provider"] = kind
-    session["lang"] = chosen_language or language
-    if chosen_language and not language:
-        remember_language(user, chosen_language)
+    session["lang"] = language
     record_event("login", actor=user, provider=kind, acr=claims.get("acr"))
     return redirect(next_url or url_for("main.home"))
 
@@ -110,12 +109,15 @@ def logout():
     client = provider(kind) if kind else None
     end_session = client.logout_url(id_token, target) if client else None
     response = redirect(end_session or target)
-    # Nothing of the person's pages stays in this browser's caches or storage after logout (ASVS 14.3.1).
+    # Nothing of the person's pages stays in this browser's caches or storage after logout (ASVS 14.3.1), nor their
+    # language as the next person's pick (the page after logout shows it without remembering it).
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    response.delete_cookie(language_cookie_name(), secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     return response
 
 
 @bp.route("/logged-out")
+@forgets_language
 def logged_out():
     return render_page("views/auth/logged-out.html")
 

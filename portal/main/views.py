@@ -24,9 +24,12 @@ def home():
 
 @bp.route("/language", methods=["POST"])
 def set_language():
+    """Save a language as the logged-in person's own (it then opens every login), or `forget` the saved one."""
     language = normalise(request.form.get("lang"))
     next_url = request.form.get("next")
-    if language:
+    if request.form.get("forget") and g.get("user") is not None:
+        remember_language(g.user, None)
+    elif language:
         session["lang"] = language
         if g.get("user") is not None:
             remember_language(g.user, language)

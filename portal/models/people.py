@@ -29,7 +29,7 @@ class Person(Model):
     given_name: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
     home_municipality_code: Mapped[str | None] = mapped_column(String(3))
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(8))  # saved by the person only (docs/translations.md)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -50,7 +50,7 @@ class StaffUser(Model):
     oidc_subject: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(8))  # saved by the person only (docs/translations.md)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The roles the staff provider's claim carried at the last login (space-separated), so the admin sees them.
