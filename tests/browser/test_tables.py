@@ -1,7 +1,8 @@
 """Tables on a phone (templates/components/table.html, portal/tables.py): at 320 px a stacked table shows each cell's
 column label and a screen reader still gets a table, with each label read once (from the column header, not again
-from the visible label). That every stacked cell on every page shows its label is checked with the reflow checks
-(tables.js, run by test_reflow.py on every page)."""
+from the visible label); the comparison stays a table in which every value shows its unit's name and the row
+headings stay in view while the units scroll sideways. That every stacked cell on every page shows its label is
+checked with the reflow checks (tables.js, run by test_reflow.py on every page)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ on_sqlite = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
 FIND_BARE_CELLS = (Path(__file__).parent / "tables.js").read_text()
 WCAG21AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 axe = Axe()
+# Whether an element, scrolled to the top of the viewport (only as far sideways as it must be), is what the page
+# shows at its middle (near its top, for a tall one): nothing covers it.
+UNCOVERED = """e => {
+  e.scrollIntoView({block: 'start', inline: 'nearest'});
+  const box = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + Math.min(box.height / 2, 10));
+  return !!hit && (hit === e || e.contains(hit));
+}"""
 
 
 @pytest.fixture
@@ -55,6 +64,13 @@ def ax_cells(page: Page, selector: str) -> list[tuple[str, str, str, str]]:
     return cells
 
 
+def add_to_comparison(page: Page, live_server, count: int) -> None:
+    page.goto(live_server("/units?kind=sote_centre&lang=fi"))
+    for number in range(count):
+        page.locator(".compare-control button").nth(number).click()
+        expect(page.locator("#compare-tray")).to_contain_text(str(number + 1))
+
+
 @on_sqlite
 def test_stacked_cells_show_their_label_and_read_it_once(phone: Page, live_server):
     log_in(phone, live_server.url, "olli.jarjestaja", "staff")
@@ -74,6 +90,62 @@ def test_stacked_cells_show_their_label_and_read_it_once(phone: Page, live_serve
             assert phone.locator(f'.table--stack td[data-label="{label}"]').first.is_visible()
             if role != "cell" or name != text:
                 failures.append(f"{language}: a cell labelled {label!r} ({text!r}) is a {role} named {name!r}")
+        results = axe.run(phone, options=WCAG21AA)
+        if results.violations_count:
+            failures.append(f"{language} at 320 px:\n{results.generate_report()}")
+    assert not failures, "\n".join(failures)
+
+
+@on_sqlite
+def test_the_comparison_keeps_each_value_with_its_unit_on_a_phone(phone: Page, live_server):
+    add_to_comparison(phone, live_server, 4)
+    failures = []
+    for language in LANGUAGES:
+        phone.goto(live_server(with_language("/compare", language)))
+        table = phone.locator("table.compare-table")
+        headers = table.locator("thead th[scope=col]")
+        expect(headers).to_have_count(4)
+        names = [header.inner_text() for header in headers.all()]
+        rows = table.locator("tbody tr:visible")
+        # Every value shows its unit's name above it (the column header's name, without a language note).
+        for row in rows.all():
+            for column, cell in enumerate(row.locator("td").all()):
+                shown = cell.evaluate("c => getComputedStyle(c, '::before').content")
+                label = cell.get_attribute("data-label") or ""
+                if not (label and shown.startswith(f'"{label}"') and names[column].startswith(label)):
+                    failures.append(f"{language}: column {column + 1} of {row.inner_text()[:40]!r} shows {shown}")
+        # A screen reader hears the unit's name from the column header, once: not again from the visible name.
+        for label, text, role, name in ax_cells(phone, ".compare-table tbody td"):
+            if role != "cell" or label in name.removeprefix(text):
+                failures.append(f"{language}: a cell of {label!r} ({text!r}) is a {role} named {name!r}")
+        # Every row is whole to a screen reader: as many cells as the header row, so each value gets its own
+        # unit's column header (a cell taken out of the layout would shift the units by one).
+        widths = {
+            sum(row.get_by_role(role).count() for role in ("cell", "columnheader", "rowheader"))
+            for row in table.get_by_role("row").all()
+        }
+        if widths != {5}:
+            failures.append(f"{language}: rows of {sorted(widths)} cells, not 5")
+        # Scrolled to the last unit, each row's heading is still in view at the left, above the last unit's value,
+        # which is whole in the region; neither is covered.
+        region = phone.get_by_role("region", name=phone.locator("#compare-caption").inner_text())
+        region.evaluate("r => { r.scrollLeft = r.scrollWidth; }")
+        area = region.bounding_box()
+        assert area and area["x"] >= 0 and area["x"] + area["width"] <= 320
+        for row in rows.all():
+            heading, last = row.locator("th[scope=row]"), row.locator("td").last
+            heading_box, last_box = heading.bounding_box(), last.bounding_box()
+            assert heading_box and last_box
+            name = heading.inner_text()
+            if not area["x"] - 1 <= heading_box["x"] <= area["x"] + 20:
+                failures.append(f"{language}: {name!r} scrolled away ({heading_box['x']} px)")
+            if heading_box["y"] + heading_box["height"] > last_box["y"] + 1:
+                failures.append(f"{language}: the last unit's value is not below {name!r}")
+            if last_box["x"] < area["x"] - 1 or last_box["x"] + last_box["width"] > area["x"] + area["width"] + 1:
+                failures.append(f"{language}: the last unit's {name!r} is not whole in view ({last_box})")
+            for element in (heading, last):
+                if not element.evaluate(UNCOVERED):
+                    failures.append(f"{language}: {element.inner_text()[:40]!r} is covered")
         results = axe.run(phone, options=WCAG21AA)
         if results.violations_count:
             failures.append(f"{language} at 320 px:\n{results.generate_report()}")
