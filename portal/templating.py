@@ -1,14 +1,17 @@
-"""Jinja setup: strict undefined, and Babel-backed filters for dates, numbers and euros."""
+"""Jinja setup: strict undefined, and filters that write dates, times, numbers, euros, phone numbers and place names
+the way the reader's language does (the formats themselves are in portal.formatting)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_decimal
 from flask_wtf.csrf import generate_csrf
 from jinja2 import StrictUndefined
+from markupsafe import Markup, escape
 
+from portal import formatting
 from portal.i18n import language_url
 from portal.tables import label_cells, table_columns
 
@@ -25,6 +28,8 @@ def init_templating(app: Flask) -> None:
         ),
         euros=lambda value: format_currency(value, "EUR"),
         clock=_clock,
+        phone=_phone,
+        place=_place,
         label_cells=label_cells,
     )
     app.jinja_env.globals["table_columns"] = table_columns
@@ -32,18 +37,33 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["language_url"] = language_url
 
 
-def _date(value: date | datetime | None, style: str = "medium") -> str:
-    return "" if value is None else format_date(value, style)
+def _date(value: date | datetime | None, style: str = "date") -> str:
+    """`value | date("day")`: a date in one of the styles of portal.formatting.DATE_STYLES (default `date`)."""
+    return "" if value is None else formatting.format_day(value, style)
 
 
-def _datetime(value: datetime | None, style: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, style)
+def _datetime(value: datetime | None) -> str:
+    """When something happened: the local date and the 24-hour time."""
+    return "" if value is None else formatting.format_moment(value)
 
 
 def _clock(value: datetime) -> str:
-    """Wall-clock time as it is written in the interface language: 8.30 in Finnish and Swedish, 8:30 in English.
-    Kept as the datetime's own local time (Helsinki for opening hours), never converted."""
-    from portal.i18n import current_language
+    """Wall-clock time, 24-hour, kept as the datetime's own local time (Helsinki for opening hours)."""
+    return formatting.format_clock(value)
 
-    separator = ":" if current_language() == "en" else "."
-    return f"{value.hour}{separator}{value.minute:02d}"
+
+def _phone(value: str | None) -> Markup:
+    """A phone number as Finns write it, as a `tel:` link when it can be dialled."""
+    number = formatting.phone_number(value)
+    if number is None:
+        return Markup("")
+    if number.href is None:
+        return escape(number.text)
+    return Markup('<a href="{href}">{text}</a>').format(href=number.href, text=number.text)
+
+
+def _place(text: formatting.Localised | str | None, language: str = "fi") -> str:
+    """A street, town or post office name in `language` where PTV has it, written as people write it."""
+    if text is None or isinstance(text, str):
+        return formatting.place_name(text)
+    return formatting.localised_place(text, language)

@@ -1,4 +1,5 @@
-"""Names and addresses for the listing pages, read from the in-memory catalogue index (no record parsing)."""
+"""Addresses and municipality names for the listing pages, in the reader's language where PTV has them (Träskända
+for Järvenpää in Swedish), written as people write them ("04400 Järvenpää", not PTV's "04400 JÄRVENPÄÄ")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from portal.compare.index import current_index
 from portal.extensions import db
+from portal.formatting import place_name
 from portal.models import CatalogueLocation
 
 
@@ -44,9 +46,11 @@ def unit_addresses(location_ids: Sequence[str], language: str) -> dict[str, Addr
     )
     return {
         row.id: Address(
-            street=((row.street_sv if swedish else None) or row.street_fi or ""),
+            street=place_name((row.street_sv if swedish else None) or row.street_fi or row.street_sv),
             postal_code=row.postal_code or "",
-            post_office=((row.post_office_sv if swedish else None) or row.post_office_fi or "").title(),
+            post_office=place_name(
+                (row.post_office_sv if swedish else None) or row.post_office_fi or row.post_office_sv
+            ),
         )
         for row in rows
     }

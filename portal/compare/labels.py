@@ -32,9 +32,6 @@ SORT_LABELS = {
 LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}
 # The same languages as the name of the language a text is in ("in Finnish"), for fallback notes.
 IN_LANGUAGE = {"fi": _l("in Finnish"), "sv": _l("in Swedish"), "en": _l("in English")}
-WEEKDAY_LABELS = (
-    _l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"),
-)  # fmt: skip
 
 
 def kind_options() -> list[tuple[str, object]]:

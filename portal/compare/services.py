@@ -12,6 +12,7 @@ from portal.compare.index import PROVIDER_TYPES, CatalogueIndex, current_index
 from portal.compare.places import Place, Unplaced, home_place, locate, municipality_name
 from portal.compare.search import SearchQuery, SearchResult, search
 from portal.compare.units import Unit, load_units
+from portal.formatting import place_name
 from portal.i18n import UI_LANGUAGES, current_language
 
 
@@ -102,7 +103,7 @@ def result_rows(page: SearchPage) -> list[ResultRow]:
                 id=summary.id,
                 name=name,
                 name_language=name_language,
-                street=street,
+                street=place_name(street) or None,
                 postal_code=index.postal_code[i],
                 municipality=municipality_name(index, code, language) if code else "",
                 distance_km=summary.distance_km,

@@ -16,7 +16,6 @@ from portal.compare.labels import (
     PROVIDER_LABELS,
     SORT_LABELS,
     VOUCHER_LABELS,
-    WEEKDAY_LABELS,
     kind_options,
 )
 from portal.compare.search import DISTANCES_KM, SORTS
@@ -43,7 +42,6 @@ LABELS: dict[str, Any] = {
     "sort_labels": SORT_LABELS,
     "language_labels": LANGUAGE_LABELS,
     "in_language": IN_LANGUAGE,
-    "weekday_labels": WEEKDAY_LABELS,
 }
 
 

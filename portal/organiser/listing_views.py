@@ -7,15 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.access import role_required
 from portal.choice.rules import KINDS, Rules, load_rules, save_settings, set_capacities
 from portal.compare.units import today_in_helsinki
+from portal.formatting import format_day
 from portal.htmx import render_page
 from portal.i18n import current_language, keeps_query
 from portal.organiser import bp
@@ -192,7 +193,7 @@ def overrides():
                     name=person.display_name,
                     code=person.hetu_masked,
                     kind=KIND_LABELS[override.kind],
-                    date=format_date(override.valid_until),
+                    date=format_day(override.valid_until, "day"),
                 )
             )
             return redirect(url_for("organiser.overrides"))

@@ -412,11 +412,11 @@ def test_an_override_lets_the_resident_switch_early(client_request, organiser, m
     assert CODE not in str(page) and CODE.lower() not in str(page)
     assert not page.select_one("#identity_code").get("value")
     notice = text(page.select_one(".notice--success"))
-    assert "Testi Asukas9 (010170-****)" in notice and "Feb 9, 2027" in notice
+    assert "Testi Asukas9 (010170-****)" in notice and "Tue 9 Feb 2027" in notice
     row = table_rows(page, "overrides")[0]
     assert row[0] == "Testi Asukas9 010170-****"
     assert row[1:4] == ["Health and social care centre", "Moved house to Haarajoki", OLLI]
-    assert row[5:] == ["Feb 9, 2027", "Not used"]
+    assert row[5:] == ["9 Feb 2027", "Not used"]
 
     with organiser.app_context():
         override = db.session.scalar(select(IntervalOverride))
