@@ -12,7 +12,8 @@ from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
 
 from portal import formatting
-from portal.i18n import language_url
+from portal.compare.names import LocalName, unit_name
+from portal.i18n import current_language, language_url
 from portal.tables import label_cells, table_columns
 
 
@@ -33,6 +34,7 @@ def init_templating(app: Flask) -> None:
         label_cells=label_cells,
     )
     app.jinja_env.globals["table_columns"] = table_columns
+    app.jinja_env.globals["catalogue_name"] = _catalogue_name
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.globals["language_url"] = language_url
 
@@ -60,6 +62,12 @@ def _phone(value: str | None) -> Markup:
     if number.href is None:
         return escape(number.text)
     return Markup('<a href="{href}">{text}</a>').format(href=number.href, text=number.text)
+
+
+def _catalogue_name(location_id: str, fi: str | None = None, sv: str | None = None) -> LocalName:
+    """A unit's name in the reader's language, as the search shows it; `fi` and `sv` (kept with a choice) stand in
+    when the catalogue no longer has the unit."""
+    return unit_name(location_id, current_language(), fi, sv)
 
 
 def _place(text: formatting.Localised | str | None, language: str = "fi") -> str:

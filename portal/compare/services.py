@@ -9,6 +9,7 @@ from flask import g
 
 from portal.compare import basket
 from portal.compare.index import PROVIDER_TYPES, CatalogueIndex, current_index
+from portal.compare.names import localised
 from portal.compare.places import Place, Unplaced, home_place, locate, municipality_name
 from portal.compare.search import SearchQuery, SearchResult, search
 from portal.compare.units import Unit, load_units
@@ -94,15 +95,15 @@ def result_rows(page: SearchPage) -> list[ResultRow]:
     rows = []
     for summary in page.result.summaries:
         i = summary.position
-        name, name_language = _localised(index.names, i, language)
+        name = localised(index.names, i, language)
         street = index.streets["sv"][i] if language == "sv" and index.streets["sv"][i] else index.streets["fi"][i]
         code = index.municipality[i]
         t3, satisfaction = index.t3[i], index.satisfaction[i]
         rows.append(
             ResultRow(
                 id=summary.id,
-                name=name,
-                name_language=name_language,
+                name=name.text,
+                name_language=name.language,
                 street=place_name(street) or None,
                 postal_code=index.postal_code[i],
                 municipality=municipality_name(index, code, language) if code else "",
@@ -120,11 +121,3 @@ def result_rows(page: SearchPage) -> list[ResultRow]:
             )
         )
     return rows
-
-
-def _localised(texts: Mapping[str, list], i: int, language: str) -> tuple[str, str]:
-    for lang in (language, "fi", "sv", "en"):
-        value = texts[lang][i]
-        if value:
-            return value, lang
-    return "", language
