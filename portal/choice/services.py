@@ -8,7 +8,7 @@ confirmation, after the resident's listing slot is locked (so nothing the page s
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -73,6 +73,11 @@ class Listing:
     pending: Choice | None = None
     version: int = 0
 
+    @property
+    def unit_ids(self) -> set[str]:
+        """The units the resident is listed with now or has chosen: never offered to them as somewhere to go."""
+        return {choice.location_id for choice in (self.current, self.pending) if choice is not None}
+
 
 @dataclass
 class UnitOffer:
@@ -117,6 +122,9 @@ class Plan:
     problem: str | None
     rules: Rules | None = None  # the rules the plan was made under, so pages need not read them again
     alternatives: list[Alternative] = field(default_factory=list)
+    # The day the interval ends when it is not over and no override lets the resident switch before it: until then
+    # every unit is refused, whatever else is wrong with this one, so no other unit is a way forward.
+    blocked_until: date | None = None
 
 
 def listing(person_id: int, kind: str, today: date | None = None) -> Listing:
@@ -192,9 +200,15 @@ def plan_choice(
     offer = unit_offer(kind, location_id, today)
     override = _override_if_needed(rules, person.id, kind, state, today)
     plan = _plan(rules, person, kind, offer, state, override, today)
-    if plan.problem in OFFER_ALTERNATIVES:
-        plan.alternatives = alternatives(kind, location_id, language)
+    _offer_alternatives(plan, location_id, language)
     return plan
+
+
+def _offer_alternatives(plan: Plan, location_id: str, language: str = "fi") -> None:
+    """Other units only where another unit could be chosen now: not while the interval blocks every switch, and
+    never the unit the resident is listed with or has already chosen (choosing it would be refused too)."""
+    if plan.problem in OFFER_ALTERNATIVES and plan.blocked_until is None:
+        plan.alternatives = alternatives(plan.kind, location_id, language, exclude=plan.listing.unit_ids)
 
 
 def _plan(
@@ -237,8 +251,11 @@ def _plan(
         plan.problem = "not_accepting"
     elif offer.full:
         plan.problem = "full"
-    if allowed_from is not None and today < allowed_from and override is not None:
-        plan.override = override
+    if allowed_from is not None and today < allowed_from:
+        if override is not None:
+            plan.override = override
+        else:
+            plan.blocked_until = allowed_from
     return plan
 
 
@@ -343,8 +360,7 @@ def _confirm(
         plan.problem = _lock_capacity(kind, location_id, today)
     if plan.problem or offer is None:  # _plan gives no offer the problem "unknown_unit"
         db.session.rollback()
-        if plan.problem in OFFER_ALTERNATIVES:
-            plan.alternatives = alternatives(kind, location_id)
+        _offer_alternatives(plan, location_id)
         raise ChoiceRefused(plan.problem or "unknown_unit", plan)
 
     now = utcnow()
@@ -481,8 +497,14 @@ def take_effect_due(today: date | None = None, limit: int = 1000) -> int:
     return done
 
 
-def alternatives(kind: str, location_id: str, language: str = "fi", limit: int = ALTERNATIVES) -> list[Alternative]:
-    """The nearest units of the same kind that are approved, take new clients and have room."""
+def alternatives(
+    kind: str,
+    location_id: str,
+    language: str = "fi",
+    limit: int = ALTERNATIVES,
+    exclude: Collection[str] = (),
+) -> list[Alternative]:
+    """The nearest units of the same kind that are approved, take new clients and have room, other than `exclude`."""
     index = current_index()
     if kind not in index.kinds or len(index) == 0:
         return []
@@ -490,8 +512,7 @@ def alternatives(kind: str, location_id: str, language: str = "fi", limit: int =
     position = index.position.get(location_id)
     if position is not None:
         mask[position] = False
-    full = _full_units(kind)
-    for unit_id in full:
+    for unit_id in full_units((kind,)).get(kind, set()) | set(exclude):
         p = index.position.get(unit_id)
         if p is not None:
             mask[p] = False
@@ -524,26 +545,75 @@ def alternatives(kind: str, location_id: str, language: str = "fi", limit: int =
     return result
 
 
-def _full_units(kind: str, today: date | None = None) -> set[str]:
+def full_units(
+    kinds: Collection[str] = KINDS, location_ids: Collection[str] | None = None, today: date | None = None
+) -> dict[str, set[str]]:
+    """Per kind, the units whose capacity is reached, in one query: what the pages show is what confirmation
+    enforces (seats_taken counts the same rows). `location_ids` limits it to the units a page shows."""
     today = today or today_in_helsinki()
-    limited = dict(
-        db.session.execute(
-            select(UnitCapacity.location_id, UnitCapacity.capacity).where(
-                UnitCapacity.kind == kind, UnitCapacity.capacity.is_not(None)
-            )
-        ).all()
+    limited = select(UnitCapacity.location_id).where(UnitCapacity.capacity.is_not(None))
+    counted = list(location_ids) if location_ids is not None else limited  # only units that have a capacity
+    held = (
+        select(Choice.location_id, Choice.kind, func.count().label("taken"))
+        .where(Choice.kind.in_(list(kinds)), Choice.location_id.in_(counted))
+        .where(Choice.cancelled_at.is_(None), or_(Choice.ended_on.is_(None), Choice.ended_on > today))
+        .group_by(Choice.location_id, Choice.kind)
+        .subquery()
     )
-    if not limited:
-        return set()
-    counts = dict(
-        db.session.execute(
-            select(Choice.location_id, func.count())
-            .where(Choice.kind == kind, Choice.location_id.in_(list(limited)), Choice.cancelled_at.is_(None))
+    query = (
+        select(UnitCapacity.kind, UnitCapacity.location_id)
+        .outerjoin(held, (held.c.location_id == UnitCapacity.location_id) & (held.c.kind == UnitCapacity.kind))
+        .where(UnitCapacity.kind.in_(list(kinds)), UnitCapacity.capacity.is_not(None))
+        .where(func.coalesce(held.c.taken, 0) >= UnitCapacity.capacity)
+    )
+    if location_ids is not None:
+        query = query.where(UnitCapacity.location_id.in_(list(location_ids)))
+    found: dict[str, set[str]] = {kind: set() for kind in kinds}
+    for kind, location_id in db.session.execute(query):
+        found[kind].add(location_id)
+    return found
+
+
+@dataclass
+class UnitMarks:
+    """What listing with each unit a page shows would meet, for its choose buttons and its "new clients" line: the
+    resident's own units and the units the organiser's capacity has filled, read once for all of them."""
+
+    full: dict[str, set[str]]  # kind -> units whose capacity is reached
+    current: dict[str, Choice] = field(default_factory=dict)  # kind -> the resident's listing in effect
+    pending: dict[str, Choice] = field(default_factory=dict)  # kind -> their choice waiting to take effect
+
+    def state(self, kind: str, location_id: str, accepts_new: bool) -> str:
+        """current (listed there), leaving (listed there, switching away), pending (chosen, waiting), closed (takes
+        no new clients), full (capacity reached) or open (the choose button)."""
+        current, pending = self.current.get(kind), self.pending.get(kind)
+        if pending is not None and pending.location_id == location_id:
+            return "pending"
+        if current is not None and current.location_id == location_id:
+            return "leaving" if pending is not None else "current"
+        if not accepts_new:
+            return "closed"
+        return "full" if location_id in self.full.get(kind, ()) else "open"
+
+    def full_kinds(self, location_id: str, kinds: Collection[str]) -> list[str]:
+        """The listing kinds among `kinds` for which the unit has no room."""
+        return [kind for kind in KINDS if kind in kinds and location_id in self.full.get(kind, ())]
+
+
+def unit_marks(person_id: int | None, location_ids: Collection[str], today: date | None = None) -> UnitMarks:
+    """One query for the capacity of all the units, and one for the resident's own listings when someone is."""
+    today = today or today_in_helsinki()
+    marks = UnitMarks(full=full_units(KINDS, location_ids, today))
+    if person_id is not None:
+        own = db.session.scalars(
+            select(Choice)
+            .where(Choice.person_id == person_id, Choice.cancelled_at.is_(None))
             .where(or_(Choice.ended_on.is_(None), Choice.ended_on > today))
-            .group_by(Choice.location_id)
-        ).all()
-    )
-    return {unit for unit, capacity in limited.items() if capacity is not None and counts.get(unit, 0) >= capacity}
+            .order_by(Choice.effective_on, Choice.id)
+        )
+        for choice in own:
+            (marks.current if choice.effective_on <= today else marks.pending)[choice.kind] = choice
+    return marks
 
 
 def unit_kinds_open(location_id: str) -> Sequence[str]:

@@ -130,10 +130,18 @@ def default_sort(query: SearchQuery, origin: Place | None) -> str:
 
 
 def search(
-    index: CatalogueIndex, query: SearchQuery, language: str, origin: Place | None, per_page: int = PER_PAGE
+    index: CatalogueIndex,
+    query: SearchQuery,
+    language: str,
+    origin: Place | None,
+    per_page: int = PER_PAGE,
+    closed: np.ndarray | None = None,
 ) -> SearchResult:
-    """`language` is the content language (fi, sv, en) names are sorted in."""
+    """`language` is the content language (fi, sv, en) names are sorted in; `closed` marks the units that take no
+    new clients because the organiser's capacity is reached (the catalogue's flag cannot know)."""
     mask = _filter_mask(index, query)
+    if query.accepts_new and closed is not None:
+        mask &= ~closed
     score = None
     unmatched = False
     if query.q:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 from flask import g
 
+from portal.choice.services import full_units
 from portal.compare import basket
 from portal.compare.index import PROVIDER_TYPES, CatalogueIndex, current_index
 from portal.compare.names import localised
@@ -29,6 +31,7 @@ class SearchPage:
     result: SearchResult
     place_not_found: bool  # a place was typed and gives no distances: place_problem says why
     home_used: bool
+    full: dict[str, set[str]] = field(default_factory=dict)  # kind -> units the organiser's capacity has filled
     place_problem: Unplaced | None = None
 
 
@@ -37,7 +40,9 @@ def search_query(args: Mapping[str, str]) -> SearchQuery:
     return SearchQuery.from_args(args, current_index().municipality_names)
 
 
-def run_search(query: SearchQuery) -> SearchPage:
+def run_search(query: SearchQuery, full: dict[str, set[str]] | None = None) -> SearchPage:
+    """`full` is choice.services.full_units(), read once for the page (the view keys its cache on it)."""
+    full = full_units() if full is None else full
     index = current_index()
     language = content_language()
     origin: Place | None = None
@@ -51,8 +56,24 @@ def run_search(query: SearchQuery) -> SearchPage:
     if origin is None and not query.near and user is not None and user.kind == "resident":
         origin = home_place(index, user.home_municipality_code, language)
         home_used = origin is not None
-    result = search(index, query, language, origin)
-    return SearchPage(index, query, result, place_not_found, home_used, place_problem=place_problem)
+    result = search(index, query, language, origin, closed=closed_by_capacity(index, full, query.kind))
+    return SearchPage(index, query, result, place_not_found, home_used, full, place_problem=place_problem)
+
+
+def closed_by_capacity(index: CatalogueIndex, full: dict[str, set[str]], kind: str) -> np.ndarray | None:
+    """The units "accepts new clients" must leave out because the organiser's capacity is reached: for a search of
+    one kind, the units full for that kind; for all kinds, those full for every kind they are approved for."""
+    if not any(full.values()) or (kind and kind not in full):  # a voucher service has no listing capacity
+        return None
+    closed = np.zeros(len(index), dtype=bool)
+    for location_id in full[kind] if kind else set().union(*full.values()):
+        position = index.position.get(location_id)
+        if position is None:
+            continue
+        approved = [k for k in full if k in index.kinds and index.kinds[k][position]]
+        if kind or all(location_id in full[k] for k in approved):
+            closed[position] = True
+    return closed
 
 
 def in_catalogue(location_id: str) -> bool:
@@ -81,6 +102,7 @@ class ResultRow:
     kinds: tuple[str, ...]
     voucher_services: tuple[str, ...]
     accepts_new: bool
+    full_kinds: tuple[str, ...]  # the listing kinds it has no room for (the organiser's capacity is reached)
     t3_days: int | None
     satisfaction: float | None
     provider_type: str | None
@@ -111,6 +133,7 @@ def result_rows(page: SearchPage) -> list[ResultRow]:
                 kinds=tuple(kind for kind, mask in index.kinds.items() if mask[i]),
                 voucher_services=tuple(service for service, mask in index.vouchers.items() if mask[i]),
                 accepts_new=bool(index.accepts_new[i]),
+                full_kinds=tuple(kind for kind, units in page.full.items() if summary.id in units),
                 t3_days=None if t3 != t3 else int(t3),
                 satisfaction=None if satisfaction != satisfaction else float(satisfaction),
                 provider_type=PROVIDER_TYPES[index.provider[i]] if index.provider[i] >= 0 else None,

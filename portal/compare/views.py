@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal import ratelimit
+from portal.choice.services import full_units, unit_marks
 from portal.compare import basket, bp, page_cache
 from portal.compare.labels import (
     IN_LANGUAGE,
@@ -49,7 +50,8 @@ LABELS: dict[str, Any] = {
 @keeps_query(*SEARCH_PARAMETERS)
 def search():
     query = search_query(request.args)
-    key = page_cache.page_key(("search", query.to_args(), query.problems))
+    full = full_units()  # which units have room is part of the page, so of its key: a page never shows a stale one
+    key = page_cache.page_key(("search", query.to_args(), query.problems, {k: sorted(v) for k, v in full.items()}))
     hit = page_cache.cached(key)
     if hit is not None:
         response = make_response(hit.body)
@@ -58,7 +60,7 @@ def search():
         return response
     # Only a search that runs counts against the limit: a page from the cache costs next to nothing.
     ratelimit.hit("search", ratelimit.client_address())
-    page = run_search(query)
+    page = run_search(query, full)
     response = render_page(
         "views/compare/search.html",
         block="results",
@@ -93,6 +95,7 @@ def unit(location_id: str):
     return render_page(
         "views/compare/unit.html",
         unit=found,
+        marks=unit_marks(_resident_id(), [found.id]),
         hours=hours_view(found),
         compared=basket.compared_ids(),
         max_compared=basket.MAX_COMPARED,
@@ -107,11 +110,18 @@ def compare():
     return render_page(
         "views/compare/compare.html",
         units=units,
+        marks=unit_marks(_resident_id(), [unit.id for unit in units]),
         hours={unit.id: hours_view(unit) for unit in units},
         max_compared=basket.MAX_COMPARED,
         content_language=content_language(),
         **LABELS,
     )
+
+
+def _resident_id() -> int | None:
+    """The logged-in resident, whose own units the choose buttons name instead of offering them again."""
+    user = g.get("user")
+    return user.id if user is not None and user.kind == "resident" else None
 
 
 def _refuse_cross_site() -> None:
