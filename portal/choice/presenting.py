@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from portal.choice.counties import County, municipality
 from portal.compare.index import current_index
 from portal.extensions import db
 from portal.formatting import place_name
@@ -21,9 +22,29 @@ class Address:
     post_office: str
 
 
+@dataclass
+class HomeArea:
+    """A resident's home municipality as the pages name it, and who arranges the care of its residents."""
+
+    code: str | None
+    municipality: str | None  # the name in the reader's language, None when neither the data nor the catalogue has it
+    county: County | None
+    county_name: str | None
+
+
+def home_area(code: str | None, language: str) -> HomeArea:
+    found = municipality(code)
+    county = found.county if found else None
+    return HomeArea(code, municipality_name(code, language), county, county.name(language) if county else None)
+
+
 def municipality_name(code: str | None, language: str) -> str | None:
+    """From the shipped list of municipalities, else from the catalogue (a code the list does not know yet)."""
     if not code:
         return None
+    found = municipality(code)
+    if found is not None:
+        return found.name(language)
     names = current_index().municipality_names.get(code)
     if not names:
         return None

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.access import login_required
 from portal.choice import bp
-from portal.choice.presenting import municipality_name, unit_addresses
-from portal.choice.rules import KINDS, load_rules
+from portal.choice.presenting import home_area, unit_addresses
+from portal.choice.rules import KINDS, Rules, load_rules
 from portal.choice.services import (
     ChoiceRefused,
+    Listing,
     NotCancellable,
     cancel_choice,
     confirm_choice,
@@ -21,12 +24,14 @@ from portal.choice.services import (
     new_request_key,
     plan_choice,
     resident,
+    usable_override,
 )
 from portal.compare.labels import KIND_LABELS
 from portal.compare.units import today_in_helsinki
 from portal.htmx import render_page
 from portal.i18n import current_language, keeps_query
 from portal.inputs import parse_int
+from portal.models import IntervalOverride
 
 PROBLEM_MESSAGES = {
     "not_eligible": _l("Your home municipality is not in the area of this wellbeing services county."),
@@ -63,18 +68,33 @@ def _kind_or_404(kind: str) -> str:
 def overview():
     person = _person()
     rules = load_rules()
+    today = today_in_helsinki()
+    states = listings(person.id, today)
     return render_page(
         "views/choice/overview.html",
-        listings=listings(person.id),
+        listings=states,
         rules=rules,
         eligible=rules.eligible(person.home_municipality_code),
-        municipality=municipality_name(person.home_municipality_code, current_language()),
-        municipality_code=person.home_municipality_code,
-        today=today_in_helsinki(),
+        home=home_area(person.home_municipality_code, current_language()),
+        overrides=_overrides(person.id, rules, states, today),
+        today=today,
         kinds=KINDS,
         kind_labels=KIND_LABELS,
         choose_labels=CHOOSE_LABELS,
     )
+
+
+def _overrides(person_id: int, rules: Rules, states: dict[str, Listing], today: date) -> dict[str, IntervalOverride]:
+    """The organiser's unused permissions to switch early, for the kinds where the interval is not over yet."""
+    found = {}
+    for kind, state in states.items():
+        if state.current is None or state.pending is not None:
+            continue
+        if today < rules.next_switch_on(state.current.effective_on):
+            override = usable_override(person_id, kind, today)
+            if override is not None:
+                found[kind] = override
+    return found
 
 
 @bp.route("/<kind>/check")
@@ -118,19 +138,25 @@ def confirm(kind: str):
 
 
 def _check_page(plan, person, status: int, problem: str | None = None):
+    """Check your answers, or the refusal page when the choice cannot be made. A listing that changed meanwhile is
+    said so, then shown as it is now: refused for what is wrong now, or to be checked and confirmed again."""
     problem = problem or plan.problem
+    changed = problem == "changed"
+    if changed:
+        problem = plan.problem
     return render_page(
-        "views/choice/check.html",
+        "views/choice/refused.html" if problem else "views/choice/check.html",
         status=status,
         plan=plan,
         problem=problem,
         problem_message=PROBLEM_MESSAGES.get(problem) if problem else None,
+        changed=changed,
+        changed_message=PROBLEM_MESSAGES["changed"],
         rules=plan.rules,
         request_key=new_request_key(),
         kind_labels=KIND_LABELS,
         addresses=unit_addresses([plan.unit.location_id] if plan.unit else [], current_language()),
-        municipality=municipality_name(person.home_municipality_code, current_language()),
-        municipality_code=person.home_municipality_code,
+        home=home_area(person.home_municipality_code, current_language()),
     )
 
 

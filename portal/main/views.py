@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import g, redirect, request, session, url_for
 
 from portal.auth.services import remember_language
+from portal.choice.presenting import home_area
+from portal.choice.rules import load_rules
 from portal.choice.services import listings
 from portal.compare.labels import KIND_LABELS
 from portal.htmx import render_page
-from portal.i18n import normalise
+from portal.i18n import current_language, normalise
 from portal.main import bp
 from portal.security import is_safe_redirect
 
@@ -17,8 +19,17 @@ from portal.security import is_safe_redirect
 def home():
     user = g.get("user")
     if user is not None and user.kind == "resident":
-        # The resident's home is their dashboard: where they are listed now, and what is waiting to take effect.
-        return render_page("views/main/home.html", listings=listings(user.id), kind_labels=KIND_LABELS)
+        # The resident's home is their dashboard: where they are listed now, and what is waiting to take effect; a
+        # resident outside the organiser's area learns it here, with where to go instead.
+        rules = load_rules()
+        return render_page(
+            "views/main/home.html",
+            listings=listings(user.id),
+            kind_labels=KIND_LABELS,
+            rules=rules,
+            eligible=rules.eligible(user.home_municipality_code),
+            home=home_area(user.home_municipality_code, current_language()),
+        )
     return render_page("views/main/home.html")
 
 

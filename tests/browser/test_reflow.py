@@ -126,7 +126,7 @@ def test_the_listing_flow_reflows(narrow_page: Page, width, live_server, filled)
     ]
     failures = check_pages(narrow_page, live_server, width, "resident", flow)
     narrow_page.goto(live_server(with_language(too_early, "en")))
-    expect(narrow_page.locator(".error-summary")).to_contain_text("You can switch from")
+    expect(narrow_page.locator("#why")).to_contain_text("You can switch from")  # the refusal's reason and date
     assert not failures, "\n".join(failures)
 
 

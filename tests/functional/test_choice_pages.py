@@ -101,9 +101,8 @@ def test_a_full_unit_is_refused_with_alternatives(aino, catalogue):
     with catalogue.app_context():
         set_capacities("sote_centre", {S_JARVENPAA: 0}, None)
     page = check_page(aino, "sote_centre", S_JARVENPAA)
-    summary = page.select_one(".error-summary")
-    assert "no room for new clients" in summary.text
-    links = [a["href"] for a in summary.select("ul a")]
+    assert "no room for new clients" in page.select_one("#why").text
+    links = [a["href"] for a in page.select("#alternatives a")]
     assert len(links) == 3 and all("/choices/sote_centre/check?unit=" in link for link in links)
     assert page.select_one("form[action$='/confirm']") is None
 
