@@ -39,6 +39,7 @@ def compare_app(page_cache: bool = True) -> Callable:
     config = {"SQLALCHEMY_DATABASE_URI": database_url(), "RESIDENT_OIDC_ISSUER": "", "STAFF_OIDC_ISSUER": ""}
     # As deployed: the version check and the page cache of the production defaults (the test config turns both off).
     config["CATALOGUE_VERSION_TTL_SECONDS"] = 2
+    config["FULL_UNITS_TTL_SECONDS"] = 2
     if not page_cache:
         config["COMPARE_PAGE_CACHE_SIZE"] = 0
     app = create_app(config)

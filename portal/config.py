@@ -116,6 +116,8 @@ class Config:
     HETU_ALLOW_TEMPORARY = _env_bool("HETU_ALLOW_TEMPORARY", False)
     # Compare pages: how often a worker checks for a new import, and how many anonymous pages it keeps rendered.
     CATALOGUE_VERSION_TTL_SECONDS = float(os.environ.get("CATALOGUE_VERSION_TTL_SECONDS", "2"))
+    # The search pages read which units are full at most this often per process (confirming always re-checks).
+    FULL_UNITS_TTL_SECONDS = float(os.environ.get("FULL_UNITS_TTL_SECONDS", "2"))
     COMPARE_PAGE_CACHE_SIZE = int(os.environ.get("COMPARE_PAGE_CACHE_SIZE", "512"))
     COMPARE_PAGE_CACHE_BYTES = int(os.environ.get("COMPARE_PAGE_CACHE_BYTES", str(32 * 1024 * 1024)))
     PREFERRED_URL_SCHEME = "https"
@@ -171,6 +173,7 @@ class TestConfig(DevelopmentConfig):
     HETU_HASH_KEY = "test-hetu-key"
     SECRET_KEY = "test-secret-key"  # noqa: S105  test configuration only  # nosec B105
     CATALOGUE_VERSION_TTL_SECONDS = 0  # tests import and search within the same second
+    FULL_UNITS_TTL_SECONDS = 0  # and fill a unit and look at it within the same second
     OUTBOX_SECRET = "test-outbox-secret"  # noqa: S105  test configuration only  # nosec B105
     OUTBOX_ENDPOINTS: dict = {}  # each test names its receiver or folder; none set fails loudly
     OUTBOX_BACKOFF_SECONDS = 1.0

@@ -8,12 +8,14 @@ confirmation, after the resident's listing slot is locked (so nothing the page s
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
 import numpy as np
+from flask import current_app
 from sqlalchemy import CursorResult, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -572,6 +574,21 @@ def full_units(
     for kind, location_id in db.session.execute(query):
         found[kind].add(location_id)
     return found
+
+
+def full_units_now() -> dict[str, set[str]]:
+    """full_units() for every kind, as the search pages read it: kept per process for FULL_UNITS_TTL_SECONDS
+    (like the catalogue version), so a page from the page cache costs no query. A unit that fills up shows as full
+    within that time; confirming re-checks under the capacity lock whatever a page showed."""
+    ttl = current_app.config.get("FULL_UNITS_TTL_SECONDS", 0)
+    today = today_in_helsinki()
+    if ttl <= 0:
+        return full_units(today=today)
+    kept = current_app.extensions.get("full_units")
+    now = time.monotonic()
+    if kept is None or kept[0] != today or now - kept[1] > ttl:
+        kept = current_app.extensions["full_units"] = (today, now, full_units(today=today))
+    return {kind: set(units) for kind, units in kept[2].items()}
 
 
 @dataclass

@@ -8,7 +8,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_babel import gettext as _
 
 from portal import ratelimit
-from portal.choice.services import full_units, unit_marks
+from portal.choice.services import full_units_now, unit_marks
 from portal.compare import basket, bp, page_cache
 from portal.compare.labels import (
     IN_LANGUAGE,
@@ -50,7 +50,7 @@ LABELS: dict[str, Any] = {
 @keeps_query(*SEARCH_PARAMETERS)
 def search():
     query = search_query(request.args)
-    full = full_units()  # which units have room is part of the page, so of its key: a page never shows a stale one
+    full = full_units_now()  # which units have room is part of the page, so of its key (fresh within seconds)
     key = page_cache.page_key(("search", query.to_args(), query.problems, {k: sorted(v) for k, v in full.items()}))
     hit = page_cache.cached(key)
     if hit is not None:

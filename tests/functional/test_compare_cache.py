@@ -82,3 +82,21 @@ def test_the_catalogue_version_is_read_at_most_once_per_time_to_live(app, databa
         assert current_index().version == seen  # not looked at again within the hour
     with app.app_context():  # the test config reads it every time
         assert current_index().version != seen
+
+
+def test_a_cached_page_reads_no_table_within_the_time_to_live(app, database_url, demo_providers, tmp_path):
+    """As deployed: the catalogue version and the full units are read at most every couple of seconds, so a page
+    from the cache runs no SQL at all (bench: the cached compare throughput)."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    load_demo_catalogue(app, tmp_path)
+    deployed = make_app(database_url, demo_providers, CATALOGUE_VERSION_TTL_SECONDS=60, FULL_UNITS_TTL_SECONDS=60)
+    client = deployed.test_client()
+    assert client.get("/units?municipality=186").status_code == 200
+    statements = []
+    with deployed.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert client.get("/units?municipality=186").status_code == 200
+    assert statements == []
