@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -631,11 +631,3 @@ def unit_marks(person_id: int | None, location_ids: Collection[str], today: date
         for choice in own:
             (marks.current if choice.effective_on <= today else marks.pending)[choice.kind] = choice
     return marks
-
-
-def unit_kinds_open(location_id: str) -> Sequence[str]:
-    """The kinds a resident could list with at this unit (approved, taking new clients), for the choose buttons."""
-    approval = db.session.get(CatalogueApproval, location_id)
-    if approval is None or not approval.accepts_new_clients:
-        return ()
-    return [kind for kind in KINDS if kind in approval.kinds.split()]

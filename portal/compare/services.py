@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from flask import g
 
-from portal.choice.services import full_units
 from portal.compare import basket
 from portal.compare.index import PROVIDER_TYPES, CatalogueIndex, current_index
 from portal.compare.names import localised
@@ -40,9 +39,8 @@ def search_query(args: Mapping[str, str]) -> SearchQuery:
     return SearchQuery.from_args(args, current_index().municipality_names)
 
 
-def run_search(query: SearchQuery, full: dict[str, set[str]] | None = None) -> SearchPage:
-    """`full` is choice.services.full_units(), read once for the page (the view keys its cache on it)."""
-    full = full_units() if full is None else full
+def run_search(query: SearchQuery, full: dict[str, set[str]]) -> SearchPage:
+    """`full` is choice.services.full_units_now(), read once for the page (the view keys its cache on it)."""
     index = current_index()
     language = content_language()
     origin: Place | None = None
