@@ -19,10 +19,19 @@ from portal.models.choice import (
     UnitCapacity,
 )
 from portal.models.limits import RateLimitCounter
+from portal.models.mandates import Mandate
 from portal.models.people import Person, StaffRoleGrant, StaffUser
+from portal.models.wallet import Budget, BudgetAllocation, BudgetTransaction, Voucher, VoucherProvider, WalletImport
 from portal.models.web_session import WebSession
 
 __all__ = [
+    "Budget",
+    "BudgetAllocation",
+    "BudgetTransaction",
+    "Mandate",
+    "Voucher",
+    "VoucherProvider",
+    "WalletImport",
     "AuditEvent",
     "CatalogueApproval",
     "CatalogueImport",

@@ -1,4 +1,4 @@
-"""The access and security log: append-only rows, never holding a personal identity code."""
+"""The access and security log: append-only rows chained by hash, never holding a personal identity code."""
 
 from datetime import datetime
 
@@ -21,3 +21,8 @@ class AuditEvent(Model):
     subject_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     request_id: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="{}")
+    # What allowed a look at someone else's data: "mandate:<public id>" or "role:<role>"; and the reason staff gave.
+    basis: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # Tamper evidence: a keyed hash over this row and the previous row's hash (portal/audit/chain.py).
+    chain_hash: Mapped[str | None] = mapped_column(String(64))

@@ -142,7 +142,7 @@ class OutboxMessage(Model):
     event: Mapped[str] = mapped_column(String(40))  # listing.chosen, listing.cancelled, listing.took_effect
     role: Mapped[str] = mapped_column(String(16))  # new_provider, old_provider, register
     recipient: Mapped[str] = mapped_column(String(64))  # a provider's PTV organisation id, or "register"
-    choice_id: Mapped[int] = mapped_column(ForeignKey("choice.id"), index=True)
+    choice_id: Mapped[int | None] = mapped_column(ForeignKey("choice.id"), index=True)  # None: not a listing
     body: Mapped[str] = mapped_column(Text)  # the exact JSON bytes that are signed and sent
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, delivered, dead
