@@ -92,8 +92,11 @@ def init_auth(app: Flask) -> None:
     from portal.auth.context import init_current_user
     from portal.auth.providers import init_providers
 
+    from portal.mandates.acting import init_acting
+
     init_providers(app)
     init_current_user(app)
+    init_acting(app)  # after the user is loaded: the mandate must be the logged-in person's
 
 
 def init_templates(app: Flask) -> None:
@@ -103,9 +106,9 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, choice, compare, main, ops, organiser
+    from portal import admin, auth, choice, compare, main, mandates, ops, organiser, wallet
 
-    for package in (ops, main, auth, compare, choice, admin, organiser):
+    for package in (ops, main, auth, compare, choice, wallet, mandates, admin, organiser):
         app.register_blueprint(package.bp)
 
 

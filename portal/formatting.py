@@ -40,6 +40,8 @@ DATE_STYLES: dict[str, dict[str, str]] = {
     "day": {"fi": "EEE d.M.y", "sv": "EEE d MMM y", "en": "EEE d MMM y"},
     "date": {"fi": "d.M.y", "sv": "d MMM y", "en": "d MMM y"},
     "weekday": {"fi": "cccc d.M.", "sv": "cccc d MMM", "en": "cccc d MMM"},
+    "month": {"fi": "M/y", "sv": "MMM y", "en": "MMM y"},  # a chart's axis
+    "month_long": {"fi": "LLLL y", "sv": "LLLL y", "en": "LLLL y"},  # a choice of month
 }
 CLOCK = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
 MOMENT = {"fi": "{date} klo {clock}", "sv": "{date} kl. {clock}", "en": "{date}, {clock}"}

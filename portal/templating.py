@@ -4,6 +4,7 @@ the way the reader's language does (the formats themselves are in portal.formatt
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Flask
 from flask_babel import format_currency, format_decimal
@@ -28,7 +29,9 @@ def init_templating(app: Flask) -> None:
             value, format=None if digits is None else f"#,##0.{'0' * digits}"
         ),
         euros=lambda value: format_currency(value, "EUR"),
+        cents=lambda value: format_currency(Decimal(value) / 100, "EUR"),
         clock=_clock,
+        month_label=_month_label,
         phone=_phone,
         place=_place,
         label_cells=label_cells,
@@ -47,6 +50,11 @@ def _date(value: date | datetime | None, style: str = "date") -> str:
 def _datetime(value: datetime | None) -> str:
     """When something happened: the local date and the 24-hour time."""
     return "" if value is None else formatting.format_moment(value)
+
+
+def _month_label(value: str) -> str:
+    """ "2026-04" as the reader's language names the month ("huhtikuu 2026", "April 2026")."""
+    return formatting.format_day(date(int(value[:4]), int(value[5:7]), 1), "month_long")
 
 
 def _clock(value: datetime) -> str:

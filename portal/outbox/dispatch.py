@@ -93,6 +93,8 @@ def destination(endpoints: Mapping[str, str], recipient: str) -> str:
     """The URL for a recipient: the register's, a provider's own, or the provider pattern filled in."""
     if recipient in endpoints and recipient != "provider":
         return endpoints[recipient]
+    if recipient == "organiser":  # the organiser's own systems (a refused voucher): never a provider's address
+        raise PermanentFailure("OUTBOX_ENDPOINTS has no URL for: organiser")
     # replace(), not format(): a URL may well hold other braces, and an id must not reach format's mini-language.
     return endpoints["provider"].replace("{organisation_id}", recipient)
 
