@@ -42,6 +42,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
     # Keyed hash for looking people up by personal identity code without storing it.
     HETU_HASH_KEY = os.environ.get("HETU_HASH_KEY", "")
+    # Key for the access log's hash chain (portal/audit/chain.py); empty: derived from SECRET_KEY with its own HKDF
+    # label. Changing either makes `flask audit verify` fail on every row sealed before: keep them for good.
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_sqlite_url()
     # PostgreSQL: a database that takes the connection and never answers fails the request (503) after this long,
     # instead of holding it, and /readyz, for minutes (libpq's connect_timeout: whole seconds, at least 2).

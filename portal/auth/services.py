@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g
 from flask.sessions import SessionMixin
 
+from portal.audit import chain as audit_chain
 from portal.auth import identity
 from portal.extensions import db
 from portal.inputs import for_log, parse_int
@@ -150,24 +151,31 @@ def record_event(
     *,
     actor: CurrentUser | None = None,
     subject_person_id: int | None = None,
+    basis: str | None = None,
+    reason: str | None = None,
     commit: bool = True,
     **detail: Any,
 ) -> None:
     """Append to the access and security log. Callers must never pass an identity code in `detail`.
 
-    Every detail value is cut to a bound with its control characters escaped: parts of it may come from an
-    anonymous request (a callback's `error`), and must not forge lines or fill the table.
-    `commit=False` leaves the row in the caller's transaction, so it lands (or not) with the change it records."""
-    db.session.add(
-        AuditEvent(
-            action=action,
-            actor_kind=actor.kind if actor else "anonymous",
-            actor_id=actor.id if actor else None,
-            subject_person_id=subject_person_id,
-            request_id=g.get("request_id"),
-            detail=json.dumps(_bounded(detail), sort_keys=True, default=str),
-        )
+    `basis` is what allowed a look at someone else's data ("mandate:<public id>", "role:<role>"), `reason` the
+    reason staff gave. Every detail value, and the reason, is cut to a bound with its control characters escaped:
+    parts of it may come from an anonymous request (a callback's `error`), and must not forge lines or fill the
+    table. The row is sealed into the hash chain (portal/audit/chain.py), which on PostgreSQL takes a lock held
+    until the transaction ends. `commit=False` leaves the row in the caller's transaction, so it lands (or not)
+    with the change it records."""
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        action=action,
+        actor_kind=actor.kind if actor else "anonymous",
+        actor_id=int(actor.id) if actor else None,
+        subject_person_id=int(subject_person_id) if subject_person_id is not None else None,
+        request_id=g.get("request_id"),
+        detail=json.dumps(_bounded(detail), sort_keys=True, default=str),
+        basis=_bounded_text(basis, 64) if basis is not None else None,
+        reason=_bounded_text(reason, 500) if reason is not None else None,
     )
+    audit_chain.append(db.session, event, audit_chain.chain_key(current_app.config))
     if commit:
         db.session.commit()
 
@@ -181,6 +189,12 @@ def _bounded(detail: dict[str, Any]) -> dict[str, Any]:
         for_log(key, 64): value if value is None or isinstance(value, bool | int | float) else for_log(value)
         for key, value in list(detail.items())[:20]
     }
+
+
+def _bounded_text(value: str, limit: int) -> str:
+    """`value` with its control characters escaped, at most `limit` characters (the column's size) in all."""
+    text = for_log(value, limit)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def log_event(event: str, **fields: Any) -> None:

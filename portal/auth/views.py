@@ -131,7 +131,8 @@ def _login_failed(kind: str, reason: str, detail: str):
     # already logged in stays so: a forged callback link must not be a way to log someone out.
     for key in [key for key in session if key.startswith("_state_") or key == "login_next"]:
         session.pop(key)
-    record_event("login_failed", provider=kind, reason=reason, detail=detail)  # values bounded and escaped there
+    # In `detail` as "failure": record_event's own `reason` is the reason staff give for a look at someone's data.
+    record_event("login_failed", provider=kind, failure=reason, detail=detail)  # values bounded and escaped there
     log_event("login_failed", provider=kind, reason=reason, detail=detail)
     return render_page(
         "views/auth/login-failed.html", status=400 if reason != "unavailable" else 503, reason=reason, kind=kind
