@@ -401,7 +401,7 @@ def _confirm(
     record_event(
         "listing_chosen",
         actor=actor,
-        subject_person_id=person_id if actor.kind != "resident" else None,
+        subject_person_id=person_id if actor.kind != "resident" or actor.id != person_id else None,
         reference=choice.reference,
         kind=kind,
         location=location_id,
@@ -452,7 +452,7 @@ def cancel_choice(*, person_id: int, reference: str, actor: CurrentUser, today: 
     record_event(
         "listing_cancelled",
         actor=actor,
-        subject_person_id=person_id if actor.kind != "resident" else None,
+        subject_person_id=person_id if actor.kind != "resident" or actor.id != person_id else None,
         reference=reference,
         commit=False,
     )

@@ -31,6 +31,7 @@ from portal.compare.units import today_in_helsinki
 from portal.htmx import render_page
 from portal.i18n import current_language, keeps_query
 from portal.inputs import parse_int
+from portal.mandates.acting import subject_for
 from portal.models import IntervalOverride
 
 PROBLEM_MESSAGES = {
@@ -53,8 +54,14 @@ CHOOSE_LABELS = {
 }
 
 
+def _person_id() -> int:
+    """The resident whose listings these are: the logged-in one, or the person she acts for under a mandate that
+    covers choosing (any other mandate is refused here, on the server, for pages and htmx requests alike)."""
+    return subject_for("choice", "listing_viewed" if request.method == "GET" else "listing_acted", path=request.path)
+
+
 def _person():
-    return resident(g.user.id)
+    return resident(_person_id())
 
 
 def _kind_or_404(kind: str) -> str:
@@ -119,9 +126,10 @@ def confirm(kind: str):
     request_key = (request.form.get("request_key") or "")[:64]
     if not location_id or version is None or len(request_key) < 16:
         abort(400)
+    person_id = _person_id()
     try:
         choice = confirm_choice(
-            person_id=g.user.id,
+            person_id=person_id,
             kind=kind,
             location_id=location_id,
             request_key=request_key,
@@ -129,7 +137,7 @@ def confirm(kind: str):
             actor=g.user,
         )
     except ChoiceRefused as refused:
-        person = _person()
+        person = resident(person_id)
         plan = plan_choice(person, kind, location_id, language=current_language())
         if refused.plan is not None:
             plan.alternatives = plan.alternatives or refused.plan.alternatives
@@ -163,7 +171,7 @@ def _check_page(plan, person, status: int, problem: str | None = None):
 @bp.route("/receipt/<reference>")
 @login_required("resident")
 def receipt(reference: str):
-    choice = find_choice(g.user.id, reference)
+    choice = find_choice(_person_id(), reference)
     if choice is None:
         abort(404)
     rules = load_rules()
@@ -181,13 +189,13 @@ def receipt(reference: str):
 @bp.route("/<reference>/cancel", methods=["GET", "POST"])
 @login_required("resident")
 def cancel(reference: str):
-    choice = find_choice(g.user.id, reference)
+    choice = find_choice(_person_id(), reference)
     if choice is None:
         abort(404)
     cancellable = choice.cancelled_at is None and choice.effective_on > today_in_helsinki()
     if request.method == "POST" and cancellable:
         try:
-            cancel_choice(person_id=g.user.id, reference=reference, actor=g.user)
+            cancel_choice(person_id=choice.person_id, reference=reference, actor=g.user)
         except NotCancellable:
             cancellable = False
         else:
@@ -206,5 +214,5 @@ def cancel(reference: str):
 @login_required("resident")
 def past_choices():
     return render_page(
-        "views/choice/history.html", choices=history(g.user.id), today=today_in_helsinki(), kind_labels=KIND_LABELS
+        "views/choice/history.html", choices=history(_person_id()), today=today_in_helsinki(), kind_labels=KIND_LABELS
     )

@@ -50,3 +50,8 @@ def load_demo_data(today: date | None = None) -> Iterator[str]:
 
     added = load_demo_listings(today)
     yield f"Demo listings: {added} added for the demo residents."
+
+    from portal.demo.mandates import load_demo_mandates
+
+    added = load_demo_mandates(today)
+    yield f"Demo mandates: {added} added (Sari Nieminen for Helmi Nieminen: balances and flags)."

@@ -18,6 +18,14 @@ from portal.security import is_safe_redirect
 @bp.route("/")
 def home():
     user = g.get("user")
+    acting = g.get("acting")
+    if acting is not None:
+        # Acting for someone: their front page, with only what the mandate covers.
+        return render_page(
+            "views/main/home.html",
+            listings=listings(acting.principal_id) if "choice" in acting.scopes else {},
+            kind_labels=KIND_LABELS,
+        )
     if user is not None and user.kind == "resident":
         # The resident's home is their dashboard: where they are listed now, and what is waiting to take effect; a
         # resident outside the organiser's area learns it here, with where to go instead.

@@ -1,0 +1,21 @@
+"""What each access-log action means to the person it is about, in words."""
+
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "wallet_viewed": _l("Looked at your service vouchers or personal budget"),
+    "listing_viewed": _l("Looked at your listings"),
+    "listing_acted": _l("Chose, switched or cancelled a listing for you"),
+    "listing_chosen": _l("Made a choice of unit for you"),
+    "listing_cancelled": _l("Cancelled a choice of unit for you"),
+    "acting_started": _l("Started acting for you"),
+    "acting_stopped": _l("Stopped acting for you"),
+    "scope_refused": _l("Tried something your mandate does not allow, and was refused"),
+    "mandate_registered": _l("Registered a mandate for you"),
+    "mandate_revoked": _l("Revoked a mandate"),
+    "interval_override_granted": _l("Allowed you to switch before the minimum time"),
+    "override_list_viewed": _l("Saw your name on the list of permissions to switch early"),
+    "voucher_refused": _l("Refused a service voucher for you"),
+    "budget_refused": _l("Refused a personal budget for you"),
+}
+OTHER_ACTION = _l("Handled your information")
