@@ -10,7 +10,7 @@ ACTION_LABELS = {
     "listing_cancelled": _l("Cancelled a choice of unit for you"),
     "acting_started": _l("Started acting for you"),
     "acting_stopped": _l("Stopped acting for you"),
-    "scope_refused": _l("Tried something your mandate does not allow, and was refused"),
+    "access_denied": _l("Tried something your mandate does not allow, and was refused"),
     "mandate_registered": _l("Registered a mandate for you"),
     "mandate_revoked": _l("Revoked a mandate"),
     "interval_override_granted": _l("Allowed you to switch before the minimum time"),

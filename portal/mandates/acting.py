@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, abort, g, session
+from flask import Flask, g, request, session
 
 from portal.auth.services import record_event
 from portal.compare.units import today_in_helsinki
@@ -70,7 +70,16 @@ def init_acting(app: Flask) -> None:
     def _scope_refused(error: ScopeRefused):  # type: ignore[no-untyped-def]
         from portal.htmx import render_page
 
-        record_event("scope_refused", actor=g.user, subject_person_id=g.acting.principal_id, scope=error.scope)
+        acting = g.get("acting")
+        # An authorization decision like any other 403: the same audit action, with the scope that was missing.
+        record_event(
+            "access_denied",
+            actor=g.user,
+            subject_person_id=acting.principal_id if acting else None,
+            basis=acting.basis if acting else None,
+            path=request.path,
+            needed=f"scope:{error.scope}",
+        )
         return render_page("error/scope.html", status=403, scope=error.scope)
 
 
@@ -112,9 +121,3 @@ def subject_for(scope: str, action: str | None = None, **detail: object) -> int:
             **detail,  # type: ignore[arg-type]
         )
     return acting.principal_id
-
-
-def require_own() -> None:
-    """For what only the person may do themselves (their saved language, their access log): not while acting."""
-    if g.get("acting") is not None:
-        abort(403)
