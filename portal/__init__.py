@@ -106,9 +106,9 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, choice, compare, main, mandates, ops, organiser, wallet
+    from portal import access_log, admin, auth, choice, compare, main, mandates, ops, organiser, wallet
 
-    for package in (ops, main, auth, compare, choice, wallet, mandates, admin, organiser):
+    for package in (ops, main, auth, compare, choice, wallet, mandates, access_log, admin, organiser):
         app.register_blueprint(package.bp)
 
 
