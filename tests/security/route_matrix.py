@@ -193,6 +193,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("organiser.retry_outbox_message", "POST"): Route(
         staff_with(*ORGANISING, status=302), values={"message_id": Ref("dead_message_id")}, form={}
     ),
+    # The staff's register of mandates (the two people are made afresh for each ask, apart from the personas)
+    ("mandates.staff_register", "GET"): Route(staff_with(*ORGANISING)),
+    ("mandates.staff_register", "POST"): Route(staff_with(*ORGANISING, status=302), form=Ref("mandate_form")),
+    ("mandates.staff_revoke", "GET"): Route(staff_with(*ORGANISING), values={"public_id": Ref("mandate_public_id")}),
+    ("mandates.staff_revoke", "POST"): Route(
+        staff_with(*ORGANISING, status=302),
+        values={"public_id": Ref("mandate_public_id")},
+        form={"reason": "Route matrix: withdrawn in writing"},
+    ),
     # The admin's pages
     ("admin.roles", "GET"): Route(staff_with("admin")),
     ("admin.roles", "POST"): Route(

@@ -226,6 +226,54 @@ class World:
         code = PERSONAS["aino.virtanen"].claims[HETU_CLAIM]
         return {"identity_code": code, "kind": "sote_centre", "reason": "Route matrix: moved house"}
 
+    people_made = 0
+
+    def fresh_person(self) -> tuple[Person, str]:
+        """A resident none of the personas is, with the identity code staff would type: mandates between these
+        two leave the personas' own mandates (the relative's columns) as they are."""
+        from portal.auth import identity
+        from portal.demo.personas import temporary_hetu
+
+        self.people_made += 1
+        n = self.people_made - 1
+        code = temporary_hetu(f"{1 + n % 28:02d}{1 + n // 28 % 12:02d}50", "-", 900 + n // 336 % 100)
+        person = Person(
+            oidc_issuer="matrix",
+            oidc_subject=f"matrix.person.{secrets.token_hex(4)}",
+            hetu_hash=identity.lookup_hash(code, self.app.config["HETU_HASH_KEY"]),
+            hetu_masked=identity.masked(code),
+            birth_date=identity.birth_date(code),
+            given_name="Matrix",
+            family_name=f"Person{self.people_made}",
+        )
+        db.session.add(person)
+        db.session.commit()
+        return person, code
+
+    def mandate_form(self) -> dict[str, object]:
+        (_, agent_code), (_, principal_code) = self.fresh_person(), self.fresh_person()
+        return {
+            "agent_code": agent_code,
+            "principal_code": principal_code,
+            "scopes": ["balances", "flags"],
+            "valid_from": "2026-01-01",
+            "valid_to": "",
+            "document": "Route matrix: signed form",
+        }
+
+    def mandate_public_id(self) -> str:
+        from datetime import date
+
+        from portal.models import Mandate
+
+        (agent, _), (principal, _) = self.fresh_person(), self.fresh_person()
+        mandate = Mandate(
+            agent_id=agent.id, principal_id=principal.id, scopes="balances", valid_from=date(2026, 1, 1), document="x"
+        )
+        db.session.add(mandate)
+        db.session.commit()
+        return mandate.public_id
+
 
 @dataclass(frozen=True)
 class Check:
