@@ -9,9 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 
-from flask import Response, abort, g, redirect, request, stream_with_context, url_for
+from flask import Response, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from portal.auth.access import login_required
@@ -126,26 +125,20 @@ def budget_transactions_csv(public_id: str):
     names = {a.service_code: service_name(a, language) for a in found.allocations}
     header = [_("Date"), _("Provider"), _("Service"), _("Amount (euros)"), _("Status")]
     statuses = _status_labels()
-
-    def lines() -> Iterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in page.rows:
-            writer.writerow(
-                [
-                    row.day.isoformat(),
-                    _cell(row.provider_name or row.provider_id),
-                    _cell(names.get(row.service_code, row.service_code)),
-                    f"{row.amount_cents / 100:.2f}",
-                    statuses.get(row.status, row.status),
-                ]
-            )
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-
-    response = Response(stream_with_context(lines()), mimetype="text/csv")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in page.rows:
+        writer.writerow(
+            [
+                row.day.isoformat(),
+                _cell(row.provider_name or row.provider_id),
+                _cell(names.get(row.service_code, row.service_code)),
+                f"{row.amount_cents / 100:.2f}",
+                statuses.get(row.status, row.status),
+            ]
+        )
+    response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="budget-{found.period_start.isoformat()}.csv"'
     return response
 

@@ -93,6 +93,7 @@ def path_values(app: Flask) -> dict[str, str]:
         "message_id": str(message),
         "staff_id": str(staff),
         "filename": "css/portal.css",
+        "public_id": WALLET_ID,
     }
 
 
@@ -133,7 +134,47 @@ def world(app: Flask, tmp_path) -> Iterator[dict[str, FlaskClient]]:
     with app.app_context():
         db.session.add(StaffRoleGrant(subject="hostile.subject", role="helpline"))
         db.session.commit()
+    add_wallet(app, "aino.virtanen")
     yield clients
+
+
+WALLET_ID = "0123456789abcdef0123456789abcdef"  # a voucher's and a budget's public id: one path value reaches both
+
+
+def add_wallet(app: Flask, sub: str) -> None:
+    """A voucher and a budget with a transaction for the resident, both named by WALLET_ID."""
+    from datetime import date
+
+    from portal.models import Budget, BudgetAllocation, BudgetTransaction, Person, Voucher, VoucherProvider
+
+    with app.app_context():
+        holder = db.session.scalar(select(Person.id).filter_by(oidc_subject=sub))
+        voucher = Voucher(
+            source_id="H-V", public_id=WALLET_ID, holder_id=holder, service_code="dental", service_name_fi="Hammas",
+            kind="service", unit="treatment", value_per_unit_cents=90000, units_granted=1, units_used=0,
+            valid_from=date(2026, 1, 1), valid_to=date(2099, 1, 1), decision_ref="H-1", content_hash="x",
+            providers=[VoucherProvider(provider_id="not-in-catalogue", provider_name="Hammas Oy", price_cents=1)],
+        )  # fmt: skip
+        budget = Budget(
+            source_id="H-B", public_id=WALLET_ID, holder_id=holder, period_start=date(2026, 1, 1),
+            period_end=date(2099, 1, 1), total_cents=100000, content_hash="x",
+            allocations=[BudgetAllocation(service_code="meals", service_name_fi="Ateria", amount_cents=100000)],
+        )  # fmt: skip
+        db.session.add_all([voucher, budget])
+        db.session.flush()
+        db.session.add(
+            BudgetTransaction(
+                budget_id=budget.id,
+                source_id="H-T",
+                day=date(2026, 2, 1),
+                provider_id="P",
+                provider_name="Ateria Ky",
+                service_code="meals",
+                amount_cents=1000,
+                status="paid",
+            )  # fmt: skip
+        )
+        db.session.commit()
 
 
 def allowed_client(clients: dict[str, FlaskClient], url: str) -> tuple[str, FlaskClient]:
