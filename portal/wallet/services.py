@@ -131,7 +131,14 @@ def voucher_view(
     status = _status(voucher.valid_from, voucher.valid_to, voucher.refused_on, voucher.refusal_requested_at, today)
     units_left = None if voucher.units_granted is None else max(voucher.units_granted - voucher.units_used, 0)
     cents_left = None if voucher.value_total_cents is None else max(voucher.value_total_cents - voucher.used_cents, 0)
-    view = VoucherView(voucher, service_name(voucher, language), status, max((voucher.valid_to - today).days, 0), units_left, cents_left)
+    view = VoucherView(
+        voucher,
+        service_name(voucher, language),
+        status,
+        max((voucher.valid_to - today).days, 0),
+        units_left,
+        cents_left,
+    )
     if offers:
         view.offers = _offers(view, language, home_municipality)
     return view
