@@ -67,7 +67,7 @@ def init_acting(app: Flask) -> None:
         }
 
     @app.errorhandler(ScopeRefused)
-    def _scope_refused(error: ScopeRefused):  # type: ignore[no-untyped-def]
+    def _scope_refused(error: ScopeRefused):
         from portal.htmx import render_page
 
         acting = g.get("acting")

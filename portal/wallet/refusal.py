@@ -7,8 +7,9 @@ that one writes the message (whose idempotency key is unique besides).
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from portal.auth.services import CurrentUser, record_event
 from portal.extensions import db
@@ -24,12 +25,16 @@ def refuse(item: Voucher | Budget, actor: CurrentUser) -> bool:
     """True when this call made the refusal; False when it had been made already."""
     model = type(item)
     now = utcnow()
-    changed = db.session.execute(
-        update(model)
-        .where(model.id == item.id, model.refusal_requested_at.is_(None), model.refused_on.is_(None))
-        .values(refusal_requested_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    result = cast(
+        CursorResult[Any],  # a DML statement's result: Session.execute is typed for the general Result
+        db.session.execute(
+            update(model)
+            .where(model.id == item.id, model.refusal_requested_at.is_(None), model.refused_on.is_(None))
+            .values(refusal_requested_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    changed = result.rowcount
     if not changed:
         db.session.rollback()
         return False

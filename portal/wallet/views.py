@@ -20,7 +20,7 @@ from portal.htmx import render_page
 from portal.i18n import current_language, keeps_query
 from portal.inputs import parse_int
 from portal.mandates.acting import ScopeRefused, subject_for
-from portal.models import Person
+from portal.models import Person, Voucher
 from portal.wallet import bp
 from portal.wallet.refusal import REFUSABLE, refuse
 from portal.wallet.services import (
@@ -166,7 +166,7 @@ def refuse_item(kind: str, public_id: str):
     if request.method == "POST":
         refuse(item, actor=g.user)
         return redirect(url_for(f"wallet.{kind[:-1]}", public_id=public_id))
-    name = service_name(item, current_language()) if kind == "vouchers" else None
+    name = service_name(item, current_language()) if isinstance(item, Voucher) else None
     return render_page("views/wallet/refuse.html", kind=kind, item=item, name=name)
 
 
