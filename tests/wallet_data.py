@@ -14,6 +14,8 @@ from portal.models import Budget, BudgetAllocation, BudgetTransaction, Person, V
 
 D_JARVENPAA = channel_id(2019, "d-jarvenpaa")
 UNKNOWN_PROVIDER = "00000000-0000-4000-8000-00000000dead"
+# Fixed public ids, so page lists (tests/browser/pages.py) can name the wallet's pages.
+BUDGET_ID, DENTAL_ID, EXPIRED_ID = "b0" * 16, "d0" * 16, "e0" * 16
 SHARES = (
     ("home_care", "Kotihoito", "Hemvård", "Home care", 720000),
     ("meals", "Ateriapalvelu", "Måltidstjänst", "Meals", 240000),
@@ -33,6 +35,7 @@ def make_wallet(app: Flask, today: date) -> dict[str, str]:
         helmi, aino, erik = person("helmi.nieminen"), person("aino.virtanen"), person("erik.lindqvist")
         start = today - timedelta(days=244)
         budget = Budget(
+            public_id=BUDGET_ID,
             source_id="B-1",
             holder_id=helmi.id,
             period_start=start,
@@ -70,6 +73,7 @@ def make_wallet(app: Flask, today: date) -> dict[str, str]:
                 )
             )
         dental = Voucher(
+            public_id=DENTAL_ID,
             source_id="V-1",
             holder_id=aino.id,
             service_code="http://uri.suomi.fi/codelist/ptv/ptvserclass2/code/P6.2",
@@ -91,6 +95,7 @@ def make_wallet(app: Flask, today: date) -> dict[str, str]:
             VoucherProvider(provider_id=UNKNOWN_PROVIDER, provider_name="Hammas Oy", price_cents=85000),
         ]
         expired = Voucher(
+            public_id=EXPIRED_ID,
             source_id="V-2",
             holder_id=erik.id,
             service_code="home_care",

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.serving import make_server
 
+from portal.compare.units import today_in_helsinki
 from tests.conftest import BACKENDS, _migrated, empty_tables, load_demo_catalogue, make_app
+from tests.wallet_data import make_wallet
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -52,6 +54,7 @@ def live_server(
     app = make_app(migrated_urls[backend], demo_providers)
     empty_tables(app)
     load_demo_catalogue(app, tmp_path_factory.mktemp(f"catalogue-{backend}"))
+    make_wallet(app, today_in_helsinki())  # the demo residents' vouchers and Helmi's budget (tests/wallet_data.py)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

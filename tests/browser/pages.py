@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from portal.demo.ptv_feed import DEFAULT_SEED, channel_id
+from tests.wallet_data import BUDGET_ID, DENTAL_ID
 
 LANGUAGES = ("fi", "sv", "selko", "en")
 # A demo sote centre (stable id from the demo feed's seed) with quality figures and exceptional hours.
@@ -23,12 +24,29 @@ ORGANISER = [
     "/organiser/overrides",
     "/organiser/outbox",
 ]
-COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", *COMPARE]
+COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", "/wallet/rights", *COMPARE]
+BUDGET = f"/wallet/budgets/{BUDGET_ID}"
+WALLET = ["/wallet/", BUDGET, f"{BUDGET}/transactions", f"{BUDGET}/transactions?service=meals&print=1"]
 # Every page, per kind of user: (persona, identity provider, paths). The axe sweep (test_accessibility) and the
 # reflow checks (test_reflow) both walk this, so a page added here is checked by both.
 USERS = {
     "anonymous": (None, None, [*COMMON, "/auth/callback/resident?state=forged&code=forged"]),
-    "resident": ("aino.virtanen", "resident", [*COMMON, "/admin/roles", "/choices/", "/choices/history"]),
+    "resident": (
+        "aino.virtanen",
+        "resident",
+        [
+            *COMMON,
+            "/admin/roles",
+            "/choices/",
+            "/choices/history",
+            "/wallet/",
+            f"/wallet/vouchers/{DENTAL_ID}",
+            f"/wallet/vouchers/{DENTAL_ID}/refuse",
+            "/my-data/access",
+            "/acting/",
+        ],
+    ),
+    "elderly-resident": ("helmi.nieminen", "resident", [*WALLET, "/my-data/access"]),
     "ineligible-resident": ("matti.korhonen", "resident", ["/", "/choices/"]),
     "helpline": ("liisa.neuvoja", "staff", ["/", "/admin/roles"]),
     "organiser": ("olli.jarjestaja", "staff", ["/", "/organiser/catalogue", *ORGANISER]),
