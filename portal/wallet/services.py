@@ -313,5 +313,12 @@ def transactions(budget: Budget, chosen: TransactionFilter, page: int | None) ->
     )
 
 
-def known_month(value: str | None, months: Sequence[str]) -> str | None:
-    return value if value in months else None
+def latest_transactions(budget: Budget, count: int) -> list[BudgetTransaction]:
+    return list(
+        db.session.scalars(
+            select(BudgetTransaction)
+            .where(BudgetTransaction.budget_id == budget.id)
+            .order_by(BudgetTransaction.day.desc(), BudgetTransaction.id.desc())
+            .limit(count)
+        )
+    )

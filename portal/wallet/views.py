@@ -29,6 +29,7 @@ from portal.wallet.services import (
     budgets,
     find_budget,
     find_voucher,
+    latest_transactions,
     service_name,
     transactions,
     voucher_view,
@@ -74,11 +75,10 @@ def budget(public_id: str):
         abort(404)
     today = today_in_helsinki()
     view = budget_view(found, today, current_language(), with_chart=True)
-    latest = transactions(found, TransactionFilter(), 1)
-    return render_page("views/wallet/budget.html", view=view, latest=latest.rows[:10], today=today)
+    return render_page("views/wallet/budget.html", view=view, latest=latest_transactions(found, 10), today=today)
 
 
-def _filter(page_months: list[str] | None = None) -> TransactionFilter:
+def _filter() -> TransactionFilter:
     month = request.args.get("month") or None
     if month is not None and not MONTH.match(month):
         month = None

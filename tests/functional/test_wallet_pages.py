@@ -110,3 +110,34 @@ def test_unknown_provider_in_the_wallet_is_never_linked(wallet, client_request, 
     login_as("aino.virtanen")
     page = client_request.get("wallet.voucher", public_id=wallet["dental"])
     assert not page.select(f"a[href*='{UNKNOWN_PROVIDER}']")
+
+
+def statements_of(app, client_request, endpoint: str, **values) -> list[str]:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client_request.get(endpoint, **values)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_the_wallet_pages_run_a_bounded_number_of_statements(wallet, app, client_request, login_as):
+    """A count is stable where a time is not: the budget page's work does not grow with its transactions."""
+    login_as("helmi.nieminen")
+    client_request.get("wallet.budget", public_id=wallet["budget"])  # the session and the index are warm
+    budget = statements_of(app, client_request, "wallet.budget", public_id=wallet["budget"])
+    wallet_statements = [s for s in budget if "budget" in s]
+    # The budget, its shares, spending per service, spending per month, the latest ten.
+    assert len(wallet_statements) == 5, "\n".join(wallet_statements)
+    assert len(budget) <= 8, "\n".join(budget)
+    overview = statements_of(app, client_request, "wallet.overview")
+    assert len(overview) <= 8, "\n".join(overview)
