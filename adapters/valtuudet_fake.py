@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
 import hmac
 import json
 import secrets
@@ -102,7 +103,8 @@ class FakeValtuudet:
         oauth_secret: str,
         tolerance: float = 300,
     ) -> None:
-        self.delegations = {str(agent): list(principals) for agent, principals in delegations.items()}
+        # A copy of its own: a test may change what the service answers without touching its caller's data.
+        self.delegations = {str(agent): copy.deepcopy(list(principals)) for agent, principals in delegations.items()}
         self.client_id = client_id
         self._api_key = api_key
         self._oauth_secret = oauth_secret

@@ -86,13 +86,19 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from portal.demo.idp import run_demo_providers
+    from portal.demo.valtuudet import run_demo_valtuudet
 
     # The app itself, not the proxy, for the dispatcher thread; Flask types current_app as the Flask it stands for.
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's documented method
     if not app.config["DEMO_IDP"]:
         raise click.ClickException("DEMO_IDP is off: the demo identification service is not allowed here.")
-    with run_demo_providers(app.config["DEMO_RESIDENT_IDP_PORT"], app.config["DEMO_STAFF_IDP_PORT"]) as providers:
+    with (
+        run_demo_providers(app.config["DEMO_RESIDENT_IDP_PORT"], app.config["DEMO_STAFF_IDP_PORT"]) as providers,
+        run_demo_valtuudet(app) as valtuudet,  # the fake Suomi.fi-valtuudet, when VALTUUDET_URL is set
+    ):
         click.echo(f"Demo identification: residents {providers.resident_issuer}, staff {providers.staff_issuer}")
+        if valtuudet is not None:
+            click.echo(f"Demo mandate service (a fake Suomi.fi-valtuudet): {valtuudet.url}")
         click.echo(f"Valinta: http://{host}:{port}/")
         stop = _demo_dispatcher(app)
         try:

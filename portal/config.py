@@ -134,6 +134,26 @@ class Config:
     OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
     OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_TIMEOUT_SECONDS", "10"))
 
+    # The Suomi.fi-valtuudet-style mandate service (docs/mandates.md). An empty URL turns the feature off: no
+    # button, the flow's pages answer 404, and no login keeps the sealed agent identity code the flow needs.
+    VALTUUDET_URL = os.environ.get("VALTUUDET_URL", "")
+    VALTUUDET_CLIENT_ID = os.environ.get("VALTUUDET_CLIENT_ID", "")
+    VALTUUDET_API_KEY = os.environ.get("VALTUUDET_API_KEY", "")  # signs the checksum header of every API call
+    VALTUUDET_OAUTH_SECRET = os.environ.get("VALTUUDET_OAUTH_SECRET", "")  # the token call's Basic password
+    VALTUUDET_TIMEOUT_SECONDS = float(os.environ.get("VALTUUDET_TIMEOUT_SECONDS", "10"))
+    # Our mandate scopes -> the mandate theme URI the organiser has chosen for each (asked one by one; a scope
+    # whose theme is ALLOWED is granted). The real theme URIs are not known here: these are placeholders, named
+    # for the Suomi.fi themes "Managing matters related to social welfare services" and "... to healthcare".
+    # Set the real ones from the mandate-themes list (suomi.fi/e-authorizations/mandate-themes).
+    VALTUUDET_THEMES: dict = _env_json(
+        "VALTUUDET_THEMES",
+        {
+            "balances": "urn:valinta:theme:social-welfare",
+            "flags": "urn:valinta:theme:social-welfare",
+            "choice": "urn:valinta:theme:health-care",
+        },
+    )
+
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
@@ -149,6 +169,12 @@ class DevelopmentConfig(Config):
     DEMO_IDP = _env_bool("DEMO_IDP", True)
     DEMO_RESIDENT_IDP_PORT = int(os.environ.get("DEMO_RESIDENT_IDP_PORT", "5001"))
     DEMO_STAFF_IDP_PORT = int(os.environ.get("DEMO_STAFF_IDP_PORT", "5002"))
+    # The local fake mandate service (adapters/valtuudet_fake.py) that `flask demo serve` starts on this port.
+    DEMO_VALTUUDET_PORT = int(os.environ.get("DEMO_VALTUUDET_PORT", "5003"))
+    VALTUUDET_URL = os.environ.get("VALTUUDET_URL", f"http://localhost:{DEMO_VALTUUDET_PORT}")
+    VALTUUDET_CLIENT_ID = os.environ.get("VALTUUDET_CLIENT_ID", "valinta-demo")
+    VALTUUDET_API_KEY = os.environ.get("VALTUUDET_API_KEY", "dev-only-valtuudet-api-key")
+    VALTUUDET_OAUTH_SECRET = os.environ.get("VALTUUDET_OAUTH_SECRET", "dev-only-valtuudet-oauth-secret")
     RESIDENT_OIDC_ISSUER = os.environ.get("RESIDENT_OIDC_ISSUER", f"http://localhost:{DEMO_RESIDENT_IDP_PORT}")
     RESIDENT_OIDC_CLIENT_ID = os.environ.get("RESIDENT_OIDC_CLIENT_ID", "valinta-demo")
     RESIDENT_OIDC_CLIENT_SECRET = os.environ.get("RESIDENT_OIDC_CLIENT_SECRET", "demo-secret")
@@ -181,6 +207,7 @@ class TestConfig(DevelopmentConfig):
     OUTBOX_ENDPOINTS: dict = {}  # each test names its receiver or folder; none set fails loudly
     OUTBOX_BACKOFF_SECONDS = 1.0
     RATE_LIMITS_ENABLED = False  # every test logs in from 127.0.0.1; tests/functional/test_hardening.py turns it on
+    VALTUUDET_URL = ""  # off; the tests of the flow start the fake and name its URL
 
 
 configs = {
@@ -216,5 +243,11 @@ def check_production(config: dict) -> None:
         problems.append("TRUSTED_HOSTS (or SERVER_NAME) must name the host names the portal answers to.")
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be on in production.")
+    if config.get("VALTUUDET_URL"):
+        if not config["VALTUUDET_URL"].startswith("https://"):
+            problems.append("VALTUUDET_URL must be an https:// URL (or empty: the feature is off).")
+        for name in ("VALTUUDET_CLIENT_ID", "VALTUUDET_API_KEY", "VALTUUDET_OAUTH_SECRET"):
+            if not config.get(name):
+                problems.append(f"{name} is missing, and VALTUUDET_URL is set.")
     if problems:
         raise ConfigurationError("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
