@@ -22,6 +22,7 @@ ORGANISER = [
     "/organiser/rules",
     "/organiser/capacity?kind=dental_unit",
     "/organiser/overrides",
+    "/organiser/mandates",
     "/organiser/outbox",
 ]
 COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", "/wallet/rights", *COMPARE]

@@ -53,12 +53,19 @@ def refuse_override(page: Page) -> None:
     submit(page)
 
 
+def refuse_mandate(page: Page) -> None:
+    page.fill("#agent_code", "123456-789A")  # not a valid code; no scope, no document either
+    page.fill("#valid_to", "sometime")
+    submit(page)
+
+
 # A refused form (or a refused choice) shown with its messages, on every page that can refuse: (persona, identity
 # provider, path, what to do there or None when the page refuses on arrival, a message the English page shows).
 ERROR_STATES = {
     "rules": ("olli.jarjestaja", "staff", "/organiser/rules", refuse_rules, "Choose at least one municipality."),
     "capacity": ("olli.jarjestaja", "staff", "/organiser/capacity?kind=dental_unit", refuse_capacity, "0 or more"),
     "overrides": ("olli.jarjestaja", "staff", "/organiser/overrides", refuse_override, "Check the identity code"),
+    "mandates": ("olli.jarjestaja", "staff", "/organiser/mandates", refuse_mandate, "Choose at least one thing"),
     "roles": ("anna.yllapitaja", "staff", "/admin/roles", submit, "There is a problem"),  # an empty form
     "search": (None, None, "/units?kind=nonsense&within=7&sort=sideways&near=Atlantis", None, "could not find"),
     "search-place": (None, None, "/units?near=00100", None, "Postcode 00100 is in Helsinki"),  # no units there
