@@ -251,6 +251,9 @@ def take_effect() -> None:
 def init_commands(app: Flask) -> None:
     for group in (translations, demo, sessions_cli, catalogue, outbox_cli, choices_cli):
         app.cli.add_command(group)
+    from portal.wallet.cli import wallet_cli
+
+    app.cli.add_command(wallet_cli)
     from portal.audit.cli import audit_cli
 
     app.cli.add_command(audit_cli)

@@ -134,6 +134,13 @@ class Config:
     OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
     OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_TIMEOUT_SECONDS", "10"))
 
+    # The voucher system's HTTP API, read by `flask wallet sync URL` (docs/wallet-format.md): its bearer token, the
+    # timeout of each request, the retries after a 5xx or a lost connection, and the records asked for per page.
+    WALLET_API_TOKEN = os.environ.get("WALLET_API_TOKEN", "")
+    WALLET_API_TIMEOUT_SECONDS = float(os.environ.get("WALLET_API_TIMEOUT_SECONDS", "10"))
+    WALLET_API_MAX_RETRIES = int(os.environ.get("WALLET_API_MAX_RETRIES", "3"))
+    WALLET_API_PAGE_SIZE = int(os.environ.get("WALLET_API_PAGE_SIZE", "500"))
+
     # The Suomi.fi-valtuudet-style mandate service (docs/mandates.md). An empty URL turns the feature off: no
     # button, the flow's pages answer 404, and no login keeps the sealed agent identity code the flow needs.
     VALTUUDET_URL = os.environ.get("VALTUUDET_URL", "")

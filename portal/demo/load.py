@@ -55,3 +55,12 @@ def load_demo_data(today: date | None = None) -> Iterator[str]:
 
     added = load_demo_mandates(today)
     yield f"Demo mandates: {added} added (Sari Nieminen for Helmi Nieminen: balances and flags)."
+
+    from portal.demo.wallet import load_demo_wallet
+
+    wallet = load_demo_wallet(today, Path(current_app.instance_path) / "demo-wallet.json").counts
+    yield (
+        f"Demo wallet, synced from the fake voucher API: {wallet.get('vouchers_read', 0)} vouchers "
+        f"({wallet.get('vouchers_added', 0)} added, {wallet.get('vouchers_changed', 0)} changed), "
+        f"{wallet.get('budgets_read', 0)} budget with {wallet.get('transactions_added', 0)} transactions added."
+    )
