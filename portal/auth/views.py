@@ -9,6 +9,7 @@ from portal.auth import bp
 from portal.auth.logout_hint import seal, unseal
 from portal.auth.providers import provider
 from portal.auth.services import (
+    HETU_CLAIM,
     ClaimsRejected,
     CurrentUser,
     forget_old_login_attempts,
@@ -20,6 +21,7 @@ from portal.auth.services import (
 )
 from portal.htmx import render_page
 from portal.i18n import forgets_language, keeps_query, language_cookie_name, login_language
+from portal.mandates.agent_code import keep_at_login
 from portal.ratelimit import limited
 from portal.security import is_safe_redirect
 from portal.sessions import server_session
@@ -91,6 +93,8 @@ def callback(kind: str):
     session["sid"] = str(claims["sid"])[:128] if claims.get("sid") else None
     session["provider"] = kind
     session["lang"] = language
+    if kind == "resident":  # sealed, and only while Suomi.fi-valtuudet is on: portal/mandates/agent_code.py
+        keep_at_login(str(claims.get(HETU_CLAIM, "")))
     record_event("login", actor=user, provider=kind, acr=claims.get("acr"))
     return redirect(next_url or url_for("main.home"))
 

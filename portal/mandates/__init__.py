@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("mandates", __name__)
 
-from portal.mandates import staff_views, views  # noqa: E402,F401
+from portal.mandates import staff_views, valtuudet_views, views  # noqa: E402,F401

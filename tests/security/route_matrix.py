@@ -178,6 +178,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("choice.receipt", "GET"): Route(owner_only(), values=CHOICE),
     ("choice.cancel", "GET"): Route(owner_only(), values=CHOICE),
     ("choice.cancel", "POST"): Route(owner_only(303), values=CHOICE, form={}),
+    # Checking Suomi.fi mandates: the test app runs with VALTUUDET_URL empty, so the feature is off and both pages
+    # are 404 for every resident; the flow itself is tests/functional/test_valtuudet_flow.py.
+    ("mandates.valtuudet_start", "GET"): Route(residents(**dict.fromkeys(RESIDENTS, HIDDEN))),
+    ("mandates.valtuudet_return", "GET"): Route(
+        residents(**dict.fromkeys(RESIDENTS, HIDDEN)), values={"code": "c", "state": "s"}
+    ),
     # The organiser's pages
     ("organiser.catalogue", "GET"): Route(staff_with(*ORGANISING)),
     ("organiser.quality_download", "GET"): Route(staff_with(*ORGANISING)),
