@@ -45,20 +45,30 @@ ROLES: tuple[Role, ...] = (
     Role("owner", "aino.virtanen", "resident of Järvenpää acting on her own data (the choice in the URLs is hers)"),
     Role("other_resident", "erik.lindqvist", "resident of Porvoo, in the area, asking for aino's choice"),
     Role("outside_resident", "matti.korhonen", "resident of Helsinki, outside the area"),
-    Role("relative", "sari.nieminen", "Helmi's daughter: today a resident like any other, without a mandate"),
-    # The mandates feature fills these two: sari.nieminen acting for helmi.nieminen with a mandate whose scope
-    # covers the route (right scope) or does not (wrong scope). Give each a `setup` (a World method that grants
-    # the mandate), set `ready=True` and replace PENDING with the outcome in every row; the objects such a
-    # relative reaches are Helmi's, so the rows may want Refs to Helmi's choice. Each column logs in on a client
-    # of its own; if the mandate is granted to sari herself, the plain `relative` column needs another persona.
-    Role("relative_mandate_right_scope", "sari.nieminen", "relative with a mandate of the right scope", ready=False),
-    Role("relative_mandate_wrong_scope", "sari.nieminen", "relative with a mandate of the wrong scope", ready=False),
+    Role("relative", "sari.nieminen", "Helmi's daughter, acting for herself (her mandates unused)"),
+    # sari.nieminen again, each on a client of her own, acting for helmi.nieminen under a mandate that covers
+    # every scope (so whatever a route needs), or only flags (which covers none of the routes built so far). Objects
+    # named in a URL are aino's: for a relative acting for Helmi they do not exist (404), unless the scope check
+    # refuses first (403).
+    Role(
+        "relative_mandate_right_scope",
+        "sari.nieminen",
+        "relative acting under a mandate of every scope",
+        setup="act_for_helmi_with_every_scope",
+    ),
+    Role(
+        "relative_mandate_wrong_scope",
+        "sari.nieminen",
+        "relative acting under a mandate for flags only",
+        setup="act_for_helmi_with_flags_only",
+    ),
     Role("helpline", "liisa.neuvoja", "staff with the helpline role"),
     Role("organiser", "olli.jarjestaja", "staff with the organiser role"),
     Role("admin", "anna.yllapitaja", "staff with the admin role"),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)
 RESIDENTS = ("owner", "other_resident", "outside_resident", "relative")
+ACTING = ("relative_mandate_right_scope", "relative_mandate_wrong_scope")
 STAFF = ("helpline", "organiser", "admin")
 NOT_OWNER = ("other_resident", "outside_resident", "relative")
 
@@ -117,21 +127,34 @@ def public(status: int = 200) -> dict[str, Outcome]:
     return _columns(**{name: OK(status) for name in ROLE_NAMES})
 
 
-def residents(status: int = 200, **different: Outcome) -> dict[str, Outcome]:
-    """Logged-in residents, each on their own data; staff are refused."""
+def acting(scope: str | None, allowed: Outcome) -> dict[str, Outcome]:
+    """The relative acting for Helmi: `allowed` when the route needs no scope or one her mandate has; refused (403)
+    when it needs a scope the flags-only mandate lacks, or is the person's own (`own`: never while acting)."""
+    if scope == "own":
+        return dict.fromkeys(ACTING, DENIED)
+    return {
+        "relative_mandate_right_scope": allowed,
+        "relative_mandate_wrong_scope": allowed if scope in (None, "flags") else DENIED,
+    }
+
+
+def residents(status: int = 200, scope: str | None = None, **different: Outcome) -> dict[str, Outcome]:
+    """Logged-in residents, each on their own data (or, acting, on Helmi's, within the mandate's `scope`); staff
+    are refused."""
     columns = {"anonymous": LOGIN, **{name: OK(status) for name in RESIDENTS}, **dict.fromkeys(STAFF, DENIED)}
-    return _columns(**{**columns, **different})
+    return _columns(**{**columns, **acting(scope, OK(status)), **different})
 
 
-def owner_only(status: int = 200) -> dict[str, Outcome]:
-    """Aino's own object, named in the URL: any other resident gets 404, staff 403."""
-    columns = {"anonymous": LOGIN, "owner": OK(status), **dict.fromkeys(NOT_OWNER, HIDDEN)}
+def owner_only(status: int = 200, scope: str | None = None) -> dict[str, Outcome]:
+    """Aino's own object, named in the URL: any other resident gets 404 (acting for Helmi too, once the scope is
+    checked), staff 403."""
+    columns = {"anonymous": LOGIN, "owner": OK(status), **dict.fromkeys(NOT_OWNER, HIDDEN), **acting(scope, HIDDEN)}
     return _columns(**columns, **dict.fromkeys(STAFF, DENIED))
 
 
 def staff_with(*roles: str, status: int = 200) -> dict[str, Outcome]:
     """Staff holding one of `roles`; residents and other staff are refused."""
-    columns = {"anonymous": LOGIN, **dict.fromkeys(RESIDENTS, DENIED)}
+    columns = {"anonymous": LOGIN, **dict.fromkeys(RESIDENTS + ACTING, DENIED)}
     columns.update({name: OK(status) if name in roles else DENIED for name in STAFF})
     return _columns(**columns)
 
@@ -157,6 +180,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     # A callback without the provider's answer is a failed login for anyone; it logs nobody out.
     ("auth.callback", "GET"): Route(_columns(**dict.fromkeys(ROLE_NAMES, REFUSED(400))), values={"kind": "resident"}),
     ("auth.logged_out", "GET"): Route(public()),
+    # Ends acting for someone (nobody else's state): asked with the session's last checks, before logging out.
+    ("mandates.stop", "POST"): Route(residents(302), form={}, ends_session=True),
     ("auth.logout", "POST"): Route(public(302), form={}, ends_session=True),
     # Browsing and comparing units: anyone's, no login
     ("compare.search", "GET"): Route(public(), values={"kind": "sote_centre"}),
@@ -166,23 +191,49 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("compare.compare_remove", "POST"): Route(public(302), form={"location_id": S_JARVENPAA}),
     ("compare.compare_clear", "POST"): Route(public(302), form={}),
     # The resident's own listings
-    ("choice.overview", "GET"): Route(residents()),
-    ("choice.past_choices", "GET"): Route(residents()),
-    ("choice.check", "GET"): Route(residents(), values={"kind": "dental_unit", "unit": D_JARVENPAA}),
+    ("choice.overview", "GET"): Route(residents(scope="choice")),
+    ("choice.past_choices", "GET"): Route(residents(scope="choice")),
+    ("choice.check", "GET"): Route(residents(scope="choice"), values={"kind": "dental_unit", "unit": D_JARVENPAA}),
     # Every resident confirms into their own listing (g.user's), never someone else's: the area decides the rest.
     ("choice.confirm", "POST"): Route(
-        residents(303, outside_resident=REFUSED(409)),
+        residents(303, scope="choice", outside_resident=REFUSED(409)),
         values={"kind": "dental_unit"},
         form={"unit": D_JARVENPAA, "version": "0", "request_key": Ref("request_key")},
     ),
-    ("choice.receipt", "GET"): Route(owner_only(), values=CHOICE),
-    ("choice.cancel", "GET"): Route(owner_only(), values=CHOICE),
-    ("choice.cancel", "POST"): Route(owner_only(303), values=CHOICE, form={}),
+    ("choice.receipt", "GET"): Route(owner_only(scope="choice"), values=CHOICE),
+    ("choice.cancel", "GET"): Route(owner_only(scope="choice"), values=CHOICE),
+    ("choice.cancel", "POST"): Route(owner_only(303, scope="choice"), values=CHOICE, form={}),
+    # The wallet: each resident's own vouchers and budget (aino's named in the URL: others get 404)
+    ("wallet.overview", "GET"): Route(residents(scope="balances")),
+    ("wallet.voucher", "GET"): Route(owner_only(scope="balances"), values={"public_id": Ref("aino_voucher")}),
+    ("wallet.budget", "GET"): Route(owner_only(scope="balances"), values={"public_id": Ref("aino_budget")}),
+    ("wallet.budget_transactions", "GET"): Route(
+        owner_only(scope="balances"), values={"public_id": Ref("aino_budget")}
+    ),
+    ("wallet.budget_transactions_csv", "GET"): Route(
+        owner_only(scope="balances"), values={"public_id": Ref("aino_budget")}
+    ),
+    ("wallet.refuse_item", "GET"): Route(
+        owner_only(scope="own"), values={"kind": "vouchers", "public_id": Ref("aino_voucher")}
+    ),
+    ("wallet.refuse_item", "POST"): Route(
+        owner_only(302, scope="own"), values={"kind": "vouchers", "public_id": Ref("aino_voucher")}, form={}
+    ),
+    ("wallet.rights", "GET"): Route(public()),
+    # Acting for someone: whom one may act for is one's own page; someone else's mandate does not exist for them
+    ("mandates.choose", "GET"): Route(residents()),
+    ("mandates.start", "POST"): Route(
+        _columns(anonymous=LOGIN, **dict.fromkeys(RESIDENTS + ACTING, HIDDEN), **dict.fromkeys(STAFF, DENIED)),
+        values={"public_id": Ref("mandate_public_id")},
+        form={},
+    ),
+    # Who has looked at one's own information
+    ("access_log.mine", "GET"): Route(residents(scope="own")),
     # Checking Suomi.fi mandates: the test app runs with VALTUUDET_URL empty, so the feature is off and both pages
     # are 404 for every resident; the flow itself is tests/functional/test_valtuudet_flow.py.
-    ("mandates.valtuudet_start", "GET"): Route(residents(**dict.fromkeys(RESIDENTS, HIDDEN))),
+    ("mandates.valtuudet_start", "GET"): Route(residents(**dict.fromkeys(RESIDENTS + ACTING, HIDDEN))),
     ("mandates.valtuudet_return", "GET"): Route(
-        residents(**dict.fromkeys(RESIDENTS, HIDDEN)), values={"code": "c", "state": "s"}
+        residents(**dict.fromkeys(RESIDENTS + ACTING, HIDDEN)), values={"code": "c", "state": "s"}
     ),
     # The organiser's pages
     ("organiser.catalogue", "GET"): Route(staff_with(*ORGANISING)),
@@ -226,7 +277,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 VARIANTS: dict[tuple[str, str, str], Route] = {
     # Replaying aino's request key (a double click's guard) must not hand anyone else her choice, or its reference.
     ("choice.confirm", "POST", "with aino's request key"): Route(
-        residents(303, **dict.fromkeys(NOT_OWNER, REFUSED(409))),
+        residents(303, scope="choice", **dict.fromkeys((*NOT_OWNER, "relative_mandate_right_scope"), REFUSED(409))),
         values={"kind": "sote_centre"},
         form={"unit": S_JARVENPAA, "version": "0", "request_key": Ref("aino_request_key")},
     ),

@@ -24,7 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from portal.auth.services import HETU_CLAIM, CurrentUser
+from portal.auth.services import HETU_CLAIM, CurrentUser, resident_from_claims
 from portal.choice import services
 from portal.choice.rules import load_rules
 from portal.demo.personas import PERSONAS
@@ -150,6 +150,7 @@ class World:
     def __init__(self, app: Flask, aino_key: str) -> None:
         self.app = app
         self.made = 0
+        self.aino_key = aino_key
         person_id = int(aino_key.partition(":")[2])
         with app.app_context():
             person = db.session.get(Person, person_id)
@@ -225,6 +226,60 @@ class World:
     def override_form(self) -> dict[str, object]:
         code = PERSONAS["aino.virtanen"].claims[HETU_CLAIM]
         return {"identity_code": code, "kind": "sote_centre", "reason": "Route matrix: moved house"}
+
+    def act_for_helmi_with_every_scope(self, asker: Asker) -> None:
+        self._act_for_helmi(asker, "balances flags choice")
+
+    def act_for_helmi_with_flags_only(self, asker: Asker) -> None:
+        self._act_for_helmi(asker, "flags")
+
+    def _act_for_helmi(self, asker: Asker, scopes: str) -> None:
+        """A mandate from Helmi to the asker (sari), and the asker's session acting under it, as the page does."""
+        from datetime import date
+
+        from portal.models import Mandate
+
+        with self.app.app_context():
+            helmi = db.session.scalar(select(Person).filter_by(oidc_subject="helmi.nieminen"))
+            if helmi is None:  # the demo residents exist before they log in (portal/demo/load.py)
+                persona = PERSONAS["helmi.nieminen"]
+                helmi = resident_from_claims({"sub": "helmi.nieminen", **persona.claims}, "matrix", logging_in=False)
+            agent_id = int((asker.user_key or ":").partition(":")[2])
+            mandate = Mandate(
+                agent_id=agent_id, principal_id=helmi.id, scopes=scopes, valid_from=date(2026, 1, 1), document="x"
+            )
+            db.session.add(mandate)
+            db.session.commit()
+            public_id = mandate.public_id
+        response = asker.client.post(f"/acting/{public_id}", data={"csrf_token": asker.csrf_token}, headers=SAME_ORIGIN)
+        assert response.status_code == 302, f"{asker.role.name} could not start acting for Helmi"
+
+    def aino_voucher(self) -> str:
+        return self._aino_wallet()["dental"]
+
+    def aino_budget(self) -> str:
+        return self._aino_wallet()["budget"]
+
+    def _aino_wallet(self) -> dict[str, str]:
+        """A service voucher and a budget of aino's, made afresh (refusing one uses it up)."""
+        from datetime import date
+
+        from portal.models import Budget, Voucher
+
+        self.wallets_made = getattr(self, "wallets_made", 0) + 1
+        n, holder = self.wallets_made, int(self.aino_key.partition(":")[2])
+        voucher = Voucher(
+            source_id=f"matrix-v-{n}", holder_id=holder, service_code="dental", service_name_fi="Hammasproteesit",
+            kind="service", unit="treatment", value_per_unit_cents=90000, units_granted=1, units_used=0,
+            valid_from=date(2026, 1, 1), valid_to=date(2099, 1, 1), decision_ref="M-1", content_hash="x",
+        )  # fmt: skip
+        budget = Budget(
+            source_id=f"matrix-b-{n}", holder_id=holder, period_start=date(2026, 1, 1), period_end=date(2099, 1, 1),
+            total_cents=100000, content_hash="x",
+        )  # fmt: skip
+        db.session.add_all([voucher, budget])
+        db.session.commit()
+        return {"dental": voucher.public_id, "budget": budget.public_id}
 
     people_made = 0
 
