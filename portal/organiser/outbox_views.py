@@ -14,8 +14,15 @@ EVENT_LABELS = {
     "listing.chosen": _l("Choice made"),
     "listing.cancelled": _l("Choice cancelled"),
     "listing.took_effect": _l("Choice took effect"),
+    "voucher.refused": _l("Service voucher refused"),
+    "budget.refused": _l("Personal budget refused"),
 }
-ROLE_LABELS = {"new_provider": _l("New provider"), "old_provider": _l("Previous provider"), "register": _l("Register")}
+ROLE_LABELS = {
+    "new_provider": _l("New provider"),
+    "old_provider": _l("Previous provider"),
+    "register": _l("Register"),
+    "organiser": _l("The county's voucher system"),
+}
 
 
 @bp.route("/outbox")

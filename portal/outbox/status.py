@@ -24,7 +24,7 @@ class DeadLetter:
     event: str
     role: str
     recipient: str
-    choice_reference: str
+    choice_reference: str | None  # None: not about a listing (a refused voucher, say)
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -40,7 +40,7 @@ def counts_by_status() -> dict[str, int]:
 def dead_letters(limit: int = LISTED) -> list[DeadLetter]:
     rows = db.session.execute(
         select(OutboxMessage, Choice.reference)
-        .join(Choice, Choice.id == OutboxMessage.choice_id)
+        .outerjoin(Choice, Choice.id == OutboxMessage.choice_id)
         .where(OutboxMessage.status == "dead")
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
         .limit(limit)
