@@ -141,3 +141,32 @@ def test_the_wallet_pages_run_a_bounded_number_of_statements(wallet, app, client
     assert len(budget) <= 8, "\n".join(budget)
     overview = statements_of(app, client_request, "wallet.overview")
     assert len(overview) <= 8, "\n".join(overview)
+
+
+def test_the_refusal_is_delivered_to_the_organisers_endpoint_or_shown_undelivered(
+    wallet, app, client_request, login_as, tmp_path
+):
+    from portal.outbox.dispatch import Settings, dispatch_once
+
+    login_as("aino.virtanen")
+    client_request.post("wallet.refuse_item", kind="vouchers", public_id=wallet["dental"])
+    folder = tmp_path / "organiser"
+    base = {"register": (tmp_path / "register").as_uri(), "provider": (tmp_path / "p").as_uri() + "/{organisation_id}"}
+    with app.test_request_context():
+        without = Settings.from_config({**app.config, "OUTBOX_ENDPOINTS": base, "OUTBOX_MAX_ATTEMPTS": 1})
+        assert dispatch_once(settings=without).dead == 1  # never sent to a provider's address instead
+        message = db.session.scalars(select(OutboxMessage).filter_by(event="voucher.refused")).one()
+        assert "no URL for: organiser" in message.last_error
+    login_as("olli.jarjestaja")
+    outbox = client_request.get("organiser.outbox", lang="en")
+    assert "Service voucher refused" in outbox.get_text()
+    with app.test_request_context():
+        message = db.session.scalars(select(OutboxMessage).filter_by(event="voucher.refused")).one()
+        message.status, message.attempts = "pending", 0
+        db.session.commit()
+        with_organiser = Settings.from_config(
+            {**app.config, "OUTBOX_ENDPOINTS": {**base, "organiser": folder.as_uri()}}
+        )
+        assert dispatch_once(settings=with_organiser).delivered == 1
+    delivered = [json.loads(path.read_text()) for path in folder.rglob("*.json")]
+    assert [body["event"] for body in delivered] == ["voucher.refused"]
