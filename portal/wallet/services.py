@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import case, extract, func, select
 
 from portal.compare.index import current_index
 from portal.compare.names import unit_names
@@ -21,6 +21,7 @@ from portal.models import Budget, BudgetAllocation, BudgetTransaction, Voucher
 from portal.wallet.forecast import Chart, Forecast, chart, forecast
 
 SPENDING = ("paid", "reserved")  # a cancelled transaction spends nothing
+MONTH_OF_DAY = (extract("year", BudgetTransaction.day), extract("month", BudgetTransaction.day))
 TRANSACTIONS_PER_PAGE = 50
 
 
@@ -241,16 +242,17 @@ def _spent_by_service(budget_id: int) -> dict[str, tuple[int, int]]:
 
 def monthly_cumulative(budget: Budget, today: date) -> list[tuple[date, int]]:
     """(the month's last day, or today in the current month; spent by then), for the months up to today."""
+    # Summed by month in the database: a budget's transactions run to thousands, its months to twelve.
     rows = db.session.execute(
-        select(BudgetTransaction.day, BudgetTransaction.amount_cents).where(
+        select(*MONTH_OF_DAY, func.sum(BudgetTransaction.amount_cents))
+        .where(
             BudgetTransaction.budget_id == budget.id,
             BudgetTransaction.status.in_(SPENDING),
             BudgetTransaction.day <= today,
         )
+        .group_by(*MONTH_OF_DAY)
     )
-    per_month: dict[tuple[int, int], int] = {}
-    for day, cents in rows:
-        per_month[(day.year, day.month)] = per_month.get((day.year, day.month), 0) + cents
+    per_month = {(int(y), int(m)): int(cents or 0) for y, m, cents in rows}
     points, running = [], 0
     year, month = budget.period_start.year, budget.period_start.month
     last = min(today, budget.period_end)
@@ -301,13 +303,20 @@ def transactions(budget: Budget, chosen: TransactionFilter, page: int | None) ->
         page = min(max(page, 1), pages)
         ordered = ordered.limit(TRANSACTIONS_PER_PAGE).offset((page - 1) * TRANSACTIONS_PER_PAGE)
     rows = list(db.session.scalars(ordered))
-    choices = db.session.execute(
-        select(BudgetTransaction.day, BudgetTransaction.provider_id, BudgetTransaction.provider_name)
-        .where(BudgetTransaction.budget_id == budget.id)
-        .distinct()
-    ).all()
-    months = sorted({f"{day.year:04d}-{day.month:02d}" for day, _, _ in choices}, reverse=True)
-    providers = sorted({(pid, name or pid) for _, pid, name in choices}, key=lambda p: p[1].casefold())
+    mine = BudgetTransaction.budget_id == budget.id
+    months = sorted(
+        (f"{int(y):04d}-{int(m):02d}" for y, m in db.session.execute(select(*MONTH_OF_DAY).where(mine).distinct())),
+        reverse=True,
+    )
+    providers = sorted(
+        {
+            (pid, name or pid)
+            for pid, name in db.session.execute(
+                select(BudgetTransaction.provider_id, BudgetTransaction.provider_name).where(mine).distinct()
+            )
+        },
+        key=lambda p: p[1].casefold(),
+    )
     return TransactionPage(
         rows, count, page or 1, pages, months, providers, [a.service_code for a in budget.allocations]
     )
