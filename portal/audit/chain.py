@@ -106,21 +106,36 @@ def sealed_fields(event: AuditEvent) -> tuple[Any, ...]:
 def append(session: AnySession, event: AuditEvent, key: bytes) -> None:
     """Add `event` to the session as the newest row of the chain, sealed. The caller commits (or rolls back).
 
-    PostgreSQL: the advisory lock is taken before the insert and held to the end of the caller's transaction, so
-    the next append reads this row's seal only after it committed (READ COMMITTED: each statement sees what was
-    committed before it began), and its id, drawn from the sequence after this one's, is higher.
-    SQLite: the insert takes the write lock, held to the end of the transaction; the other appends wait for it
-    (busy_timeout) and then see this row, sealed, as their previous one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    PostgreSQL: the advisory lock is taken first and held to the end of the caller's transaction. Under it, one
+    statement draws the new row's id from the sequence and reads the seal of the row before that id (READ
+    COMMITTED: it sees every append committed before the lock was granted), and one INSERT writes the row sealed.
+    The next append waits for this transaction to end, so it sees this row, and draws a higher id.
+    SQLite: the insert comes first and takes the database's write lock, held to the end of the transaction;
+    the row before it is read under that lock and the seal set (an UPDATE when the caller commits). The other
+    appends wait for the lock (busy_timeout) and then see this row, sealed, as their previous one."""
+    session.flush()  # the caller's own pending changes, before the lock: they may wait for row locks of their own
     if event.occurred_at is None:
         event.occurred_at = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_PG_LOCK, {"key": LOCK_KEY})
+        event.id, previous = session.execute(_PG_NEXT).one()
+        event.chain_hash = seal(key, sealed_fields(event), previous)
+        session.add(event)
+        session.flush()
+        return
     session.add(event)
-    session.flush()  # the id is assigned here, under the lock
+    session.flush()  # the INSERT: the write lock, and the id
     previous = session.scalar(
         select(AuditEvent.chain_hash).where(AuditEvent.id < event.id).order_by(AuditEvent.id.desc()).limit(1)
     )
     event.chain_hash = seal(key, sealed_fields(event), previous)
+
+
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_PG_NEXT = text(
+    "WITH new AS (SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) AS id)"
+    " SELECT new.id, (SELECT chain_hash FROM audit_event WHERE id < new.id ORDER BY id DESC LIMIT 1) FROM new"
+)
 
 
 # -- verifying --------------------------------------------------------------------------------------------------

@@ -4,7 +4,11 @@ threads with their own connections leave one linear chain; `flask audit verify` 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +20,7 @@ from portal.auth.services import CurrentUser, record_event
 from portal.extensions import db
 from portal.models import AuditEvent, Person
 from portal.models._types import utcnow
+from tests.conftest import REPO_ROOT
 from tests.functional.test_choice_rules import make_person
 
 STAFF = CurrentUser("staff", 7, "Liisa", roles=frozenset({"helpline"}))
@@ -218,6 +223,45 @@ def test_concurrent_appends_make_one_chain(ctx):
     assert report.verified == threads * per_thread
     hashes = db.session.scalars(select(AuditEvent.chain_hash)).all()
     assert len(set(hashes)) == len(hashes) == threads * per_thread
+
+
+APPEND_SCRIPT = """
+import os, sys, time
+from portal import create_app
+from portal.auth.services import CurrentUser, record_event
+from portal.extensions import db
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["AUDIT_DATABASE_URL"]})
+staff = CurrentUser("staff", 7, "Liisa", roles=frozenset({"helpline"}))
+with app.app_context():
+    db.session.execute(db.select(1))  # connected before the start, so the processes overlap
+    db.session.rollback()
+    start = float(sys.argv[2])
+    time.sleep(max(0.0, start - time.time()))
+    for n in range(int(sys.argv[1])):
+        record_event("wallet_viewed", actor=staff, basis="role:helpline", reason="process", n=n)
+"""
+
+
+def test_appends_from_separate_processes_make_one_chain(ctx):
+    processes, per_process = 4, 25
+    env = {**os.environ, "AUDIT_DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
+    start = time.time() + 4  # every child has started its app by then
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", APPEND_SCRIPT, str(per_process), str(start)],
+            env=env,
+            cwd=REPO_ROOT,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    for child in children:
+        _, stderr = child.communicate(timeout=120)
+        assert child.returncode == 0, stderr.decode()[-2000:]
+    report = check(ctx, batch=7)
+    assert report.ok, report.first
+    assert report.verified == processes * per_process
 
 
 def test_the_command_exits_0_on_a_sound_log_and_1_naming_the_row(ctx):
