@@ -11,9 +11,12 @@ One run measures, in order:
    reads and renders 20 rows from the same database;
 4. listings on PostgreSQL (`bench.choices`): confirmed switches per second from concurrent clients, what must
    never happen counted after the run, and the listing figures over the whole population;
+5. the access log on PostgreSQL (`bench.audit`): `audit verify` over 1 000 000 sealed rows (20 per catalogue
+   location), appends on top of them, and an edited row named;
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
-BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json.
+BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
+for step 5.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from pathlib import Path
 from statistics import fmean
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from bench.audit import AuditSettings, measure_audit
+from bench.audit import doc_section as audit_doc_section
 from bench.choices import ChoiceSettings, doc_section, measure_choices
 from bench.load import BenchError, LoadResult, alternate, fetch, serve, warm_up
 from bench.national_feed import DEFAULT_SEED, DEFAULT_TODAY, write_national_feed
@@ -109,9 +114,18 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "choice_capacity_exceeded": ("units over their capacity after the run", "", ("<=", 0)),
     "choice_listing_report_seconds": ("listing figures by unit and age band, whole population, median", "s", ("<=", 2)),
     "choice_listing_report_max_seconds": ("the same, slowest run", "s", None),
+    "audit_rows": ("sealed rows in the access log (PostgreSQL)", "", None),
+    "audit_fill_seconds": ("sealing them in Python and writing them with COPY", "s", None),
+    "audit_verify_seconds": ("`audit verify` over all of them", "s", ("<=", 30)),
+    "audit_verify_peak_rss_mb": ("peak RSS of the verifying process", "MB", None),
+    "audit_append_p50_ms": ("record_event on top of them, one committed transaction, median", "ms", None),
+    "audit_append_p95_ms": ("the same, 95th percentile", "ms", None),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
-OPTIONAL_FIGURES = {"catalogue_import_seconds_postgresql", *(key for key in FIGURES if key.startswith("choice_"))}
+OPTIONAL_FIGURES = {
+    "catalogue_import_seconds_postgresql",
+    *(key for key in FIGURES if key.startswith(("choice_", "audit_"))),  # on PostgreSQL only
+}
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
 
 
@@ -134,7 +148,8 @@ class Settings:
     results_path: Path = RESULTS_PATH
     doc_path: Path | None = DOC_PATH
     choices: ChoiceSettings | None = None  # default: `listing_settings`, which scales with `locations`
-    only: str | None = None  # "choices": only step 4, merged into the figures already in results_path
+    only: str | None = None  # "choices" or "audit": only step 4 or 5, merged into the figures already in results_path
+    audit: AuditSettings | None = None  # default: `access_log_settings`, which scales with `locations`
 
 
 @dataclass
@@ -452,7 +467,26 @@ def measure_listings(settings: Settings, work: Path, run: Run) -> None:
     run.notes.update(measured.notes)
 
 
-# -- 5. results -----------------------------------------------------------------------------------------------
+# -- 5. the access log -------------------------------------------------------------------------------------------
+
+
+def access_log_settings(settings: Settings) -> AuditSettings:
+    """The access log benchmark's settings: given, or 20 rows per catalogue location (1 000 000 at national scale)."""
+    return settings.audit if settings.audit is not None else AuditSettings(rows=20 * settings.locations)
+
+
+def measure_access_log(settings: Settings, run: Run) -> None:
+    with postgresql_server(settings) as server_url:
+        if server_url is None:
+            run.notes["audit"] = "not measured (no PostgreSQL)"
+            return
+        with scratch_database(server_url) as pg_url:
+            measured = measure_audit(pg_url, access_log_settings(settings), log=log)
+    run.figures.update(measured.figures)
+    run.notes.update(measured.notes)
+
+
+# -- 6. results -----------------------------------------------------------------------------------------------
 
 
 def ordered_results(figures: dict[str, float]) -> dict[str, float]:
@@ -485,6 +519,7 @@ below are written by the benchmark itself; do not edit them by hand (edit the te
 
     make bench                   # or: .venv/bin/python -m bench.run --help
     BENCH_ONLY=choices make bench   # only the listings (step 4), merged into the figures of the last run
+    BENCH_ONLY=audit make bench     # only the access log (step 5), likewise
 
 A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
 on the first run and cached under `bench/.cache/` (gitignored), keyed by the generator's parameters and
@@ -528,6 +563,7 @@ the same harness at a tiny scale there, to prove it works, and assert no duratio
    figure for a search nobody has made before, and for logged-in residents.
 
 {listings}
+{audit}
 The machine is a noisy shared VM, and the load generator runs on the same cores as the servers (and the listing
 clients on the same cores as PostgreSQL), so throughput figures are comparable within a run (hence the ratio)
 more than between runs.
@@ -545,6 +581,7 @@ more than between runs.
 | `choice_double_listings` | 0 |
 | `choice_capacity_exceeded` | 0 |
 | `choice_listing_report_seconds` | ≤ 2 s |
+| `audit_verify_seconds` | ≤ 30 s |
 
 ## Latest run
 
@@ -581,13 +618,34 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         notes.append(f"- PostgreSQL import: {run.notes['postgresql']}.")
     if settings.only == "choices":
         notes.append("- Only the listings were measured in this run; the other figures are those of the last full run.")
+    if settings.only == "audit":
+        notes.append("- Only the access log was measured in this run; the other figures are the last full run's.")
     notes += [
         f"- Listings, {key.removeprefix('choice_')}: {note}."
         for key, note in run.notes.items()
         if key.startswith("choice")
     ]
+    notes += [f"- Access log: {note}." for key, note in run.notes.items() if key.startswith("audit")]
+    if settings.only is not None and settings.doc_path is not None and settings.doc_path.is_file():
+        notes = kept_notes(settings.doc_path.read_text(encoding="utf-8"), settings.only) + notes
     listings = doc_section(listing_settings(settings))
-    return DOC_TEMPLATE.format(run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings)
+    audit = audit_doc_section(access_log_settings(settings))
+    return DOC_TEMPLATE.format(
+        run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit
+    )
+
+
+STEP_NOTES = {"choices": "- Listings", "audit": "- Access log"}  # how the notes of a step that runs alone begin
+
+
+def kept_notes(doc: str, only: str) -> list[str]:
+    """The notes of the last run's document that a run of step `only` alone does not write again."""
+    latest = doc.partition("## Latest run")[2]
+    return [
+        line
+        for line in latest.splitlines()
+        if line.startswith("- ") and not line.startswith(("- Only ", STEP_NOTES[only]))
+    ]
 
 
 def _commit() -> str:
@@ -611,7 +669,7 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
     work.mkdir(parents=True)
     run = Run()
     run.figures["machine_cpus"] = os.cpu_count() or 1
-    if settings.only != "choices":
+    if settings.only is None:
         run.figures["feed_locations"] = settings.locations
         run.figures["feed_municipalities"] = settings.municipalities
         feed = cached_feed(settings)
@@ -624,10 +682,13 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
         run.figures["load_threads"] = settings.load_threads
         run.figures["load_seconds"] = settings.load_seconds
         run.figures["load_rounds"] = settings.rounds
-    measure_listings(settings, work, run)
-    if settings.only == "choices":  # over the last full run's figures, whose run time stays
+    if settings.only in (None, "choices"):
+        measure_listings(settings, work, run)
+    if settings.only in (None, "audit"):
+        measure_access_log(settings, run)
+    if settings.only is not None:  # over the last full run's figures, whose run time stays
         if not settings.results_path.is_file():
-            raise BenchError(f"--only choices merges into {settings.results_path}: run the whole benchmark first")
+            raise BenchError(f"--only {settings.only} merges into {settings.results_path}: run the whole bench first")
         earlier = json.loads(settings.results_path.read_text(encoding="utf-8"))
         run.figures = {**earlier, **run.figures, "machine_cpus": run.figures["machine_cpus"]}
     else:
@@ -658,10 +719,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
     parser.add_argument(
         "--only",
-        choices=["choices"],
+        choices=["choices", "audit"],
         default=os.environ.get("BENCH_ONLY") or None,
-        help="only the listings, merged into the existing results (default: $BENCH_ONLY)",
+        help="only the listings or the access log, merged into the existing results (default: $BENCH_ONLY)",
     )
+    parser.add_argument("--audit-rows", type=int, help="access log rows to verify (default: 20 per location)")
     parser.add_argument("--choice-residents", type=int, help="residents for the listings (default: 10 per location)")
     parser.add_argument("--choice-seconds", type=float, help="each listing window (default: twice --load-seconds)")
     parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir)
@@ -685,6 +747,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         doc_path=args.doc,
         only=args.only,
     )
+    if args.audit_rows:
+        settings.audit = AuditSettings(rows=args.audit_rows)
     if args.choice_residents or args.choice_seconds:
         scaled = listing_settings(settings)
         settings.choices = ChoiceSettings(
