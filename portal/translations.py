@@ -19,7 +19,8 @@ TRANSLATIONS = REPO_ROOT / "translations"
 CATALOGUES = [("fi", "messages"), ("sv", "messages"), ("en", "messages"), ("fi", "selko")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # Messages that are the same in every language (names); anything else copied verbatim is a mistake.
-SAME_IN_EVERY_LANGUAGE = {"Valinta"}
+# Written alike in every language (a date range is the dates, which the formatter writes in the reader's language).
+SAME_IN_EVERY_LANGUAGE = {"Valinta", "%(start)s–%(end)s"}
 
 
 def po_path(locale: str, domain: str) -> Path:
