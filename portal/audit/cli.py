@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -35,7 +37,8 @@ def report_lines(report: Report) -> list[str]:
             lines.append(f"Newest row: id {report.last_id}, chain_hash {report.last_hash or '-'}")
         return lines
     first = report.first
-    when = first.occurred_at.isoformat(timespec="microseconds")
+    at = first.occurred_at
+    when = at.isoformat(timespec="microseconds") if isinstance(at, datetime) else for_log(at, 64)
     lines = [
         f"FAILED: row {first.id} ({when}, {for_log(first.action, 64)}) does not fit: {explain(first)}.",
         f"{report.verified} rows verified, {report.legacy} legacy rows before the chain; "

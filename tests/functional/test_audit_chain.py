@@ -105,6 +105,20 @@ def test_every_sealed_column_counts(ctx, column):
     assert report.first is not None and (report.first.id, report.first.problem) == (ids[3], CONTENT)
 
 
+def test_values_sqlite_would_keep_are_named_too(ctx):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses a time that is not one, or bytes for text, when they are written")
+    ids = write_log()
+    run_sql("UPDATE audit_event SET occurred_at = 'yesterday' WHERE id = :id", id=ids[1])
+    run_sql("UPDATE audit_event SET detail = X'00ff' WHERE id = :id", id=ids[3])
+    run_sql("UPDATE audit_event SET chain_hash = 12345 WHERE id = :id", id=ids[5])
+    report = check(ctx)
+    assert report.first is not None and (report.first.id, report.first.problem) == (ids[1], CONTENT)
+    assert report.first.occurred_at == "yesterday" and report.mismatches == 3
+    result = ctx.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"FAILED: row {ids[1]} (yesterday, " in result.output
+
+
 def test_a_deleted_row_breaks_the_link_of_the_next(ctx):
     ids = write_log()
     run_sql("DELETE FROM audit_event WHERE id = :id", id=ids[3])
