@@ -44,6 +44,8 @@ def report_lines(report: Report) -> list[str]:
         f"{report.verified} rows verified, {report.legacy} legacy rows before the chain; "
         f"{report.mismatches} rows in all do not fit.",
     ]
+    if report.verified == 0:
+        lines.append("No sealed row fits: is this the key the log was written with (SECRET_KEY, AUDIT_CHAIN_KEY)?")
     return lines
 
 

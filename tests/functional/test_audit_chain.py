@@ -294,6 +294,10 @@ def test_the_command_exits_0_on_a_sound_log_and_1_naming_the_row(ctx):
 
     run_sql("UPDATE audit_event SET action = 'wallet_viewed' WHERE id = :id", id=ids[1])
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    kept, ctx.config["AUDIT_CHAIN_KEY"] = ctx.config["AUDIT_CHAIN_KEY"], "not the key the log was written with"
+    result = runner.invoke(args=["audit", "verify"])
+    ctx.config["AUDIT_CHAIN_KEY"] = kept
+    assert result.exit_code == 1 and "No sealed row fits: is this the key" in result.output
     run_sql("DELETE FROM audit_event WHERE id = :id", id=ids[4])
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
