@@ -13,10 +13,14 @@ One run measures, in order:
    never happen counted after the run, and the listing figures over the whole population;
 5. the access log on PostgreSQL (`bench.audit`): `audit verify` over 1 000 000 sealed rows (20 per catalogue
    location), appends on top of them, and an edited row named;
+6. the wallet import (`bench.wallet`): a county's voucher and budget export (20 000 voucher holders, 2 000 budgets,
+   300 000 transactions at national scale: 0.4 holders per catalogue location) imported into a fresh SQLite
+   database in a child process reporting its wall time and peak RSS, then again unchanged; and the first import
+   into PostgreSQL when there is one;
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
 BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
-for step 5.
+for step 5, `--only wallet` for step 6.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ from bench.audit import doc_section as audit_doc_section
 from bench.choices import ChoiceSettings, doc_section, measure_choices
 from bench.load import BenchError, LoadResult, alternate, fetch, serve, warm_up
 from bench.national_feed import DEFAULT_SEED, DEFAULT_TODAY, write_national_feed
+from bench.wallet import WalletSettings, measure_wallet
+from bench.wallet import doc_section as wallet_doc_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = REPO_ROOT / "bench" / ".cache"
@@ -120,10 +126,21 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "audit_verify_peak_rss_mb": ("peak RSS of the verifying process", "MB", None),
     "audit_append_p50_ms": ("record_event on top of them, one committed transaction, median", "ms", None),
     "audit_append_p95_ms": ("the same, 95th percentile", "ms", None),
+    "wallet_holders": ("voucher holders in the county's wallet export", "", None),
+    "wallet_vouchers": ("vouchers in it", "", None),
+    "wallet_budgets": ("personal budgets in it", "", None),
+    "wallet_transactions": ("budget transactions in it", "", None),
+    "wallet_export_mb": ("size of the JSON export", "MB", None),
+    "wallet_import_seconds": ("wallet import into a fresh SQLite database", "s", ("<=", 60)),
+    "wallet_import_peak_rss_mb": ("peak RSS of the importing process", "MB", ("<=", 300)),
+    "wallet_reimport_unchanged_seconds": ("the same export again (nothing changes)", "s", ("<=", 15)),
+    "wallet_reimport_peak_rss_mb": ("peak RSS of the re-importing process", "MB", None),
+    "wallet_import_seconds_postgresql": ("wallet import into a fresh PostgreSQL database", "s", None),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
 OPTIONAL_FIGURES = {
     "catalogue_import_seconds_postgresql",
+    "wallet_import_seconds_postgresql",
     *(key for key in FIGURES if key.startswith(("choice_", "audit_"))),  # on PostgreSQL only
 }
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
@@ -150,6 +167,7 @@ class Settings:
     choices: ChoiceSettings | None = None  # default: `listing_settings`, which scales with `locations`
     only: str | None = None  # "choices" or "audit": only step 4 or 5, merged into the figures already in results_path
     audit: AuditSettings | None = None  # default: `access_log_settings`, which scales with `locations`
+    wallet: WalletSettings | None = None  # default: `county_wallet_settings`, which scales with `locations`
 
 
 @dataclass
@@ -486,7 +504,34 @@ def measure_access_log(settings: Settings, run: Run) -> None:
     run.notes.update(measured.notes)
 
 
-# -- 6. results -----------------------------------------------------------------------------------------------
+# -- 6. the wallet import ----------------------------------------------------------------------------------------
+
+
+def county_wallet_settings(settings: Settings) -> WalletSettings:
+    """The wallet benchmark's settings: given, or 0.4 voucher holders per catalogue location (20 000 at national
+    scale), a budget for every tenth of them and 150 transactions a budget."""
+    if settings.wallet is not None:
+        return settings.wallet
+    holders = max(20, 2 * settings.locations // 5)
+    return WalletSettings(
+        holders=holders, budgets=holders // 10, transactions=holders // 10 * 150, cache_dir=settings.cache_dir
+    )
+
+
+def measure_wallet_import(settings: Settings, work: Path, run: Run) -> None:
+    wallet = county_wallet_settings(settings)
+    with postgresql_server(settings) as server_url:
+        if server_url is None:
+            measured = measure_wallet(work / "wallet", wallet, log=log)
+            run.notes["wallet_postgresql"] = "not measured (no PostgreSQL)"
+        else:
+            with scratch_database(server_url) as pg_url:
+                measured = measure_wallet(work / "wallet", wallet, log=log, postgresql_url=pg_url)
+    run.figures.update(measured.figures)
+    run.notes.update(measured.notes)
+
+
+# -- 7. results -----------------------------------------------------------------------------------------------
 
 
 def ordered_results(figures: dict[str, float]) -> dict[str, float]:
@@ -520,6 +565,7 @@ below are written by the benchmark itself; do not edit them by hand (edit the te
     make bench                   # or: .venv/bin/python -m bench.run --help
     BENCH_ONLY=choices make bench   # only the listings (step 4), merged into the figures of the last run
     BENCH_ONLY=audit make bench     # only the access log (step 5), likewise
+    BENCH_ONLY=wallet make bench    # only the wallet import (step 6), likewise
 
 A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
 on the first run and cached under `bench/.cache/` (gitignored), keyed by the generator's parameters and
@@ -564,6 +610,7 @@ the same harness at a tiny scale there, to prove it works, and assert no duratio
 
 {listings}
 {audit}
+{wallet}
 The machine is a noisy shared VM, and the load generator runs on the same cores as the servers (and the listing
 clients on the same cores as PostgreSQL), so throughput figures are comparable within a run (hence the ratio)
 more than between runs.
@@ -582,6 +629,9 @@ more than between runs.
 | `choice_capacity_exceeded` | 0 |
 | `choice_listing_report_seconds` | ≤ 2 s |
 | `audit_verify_seconds` | ≤ 30 s |
+| `wallet_import_seconds` | ≤ 60 s |
+| `wallet_import_peak_rss_mb` | ≤ 300 MB |
+| `wallet_reimport_unchanged_seconds` | ≤ 15 s |
 
 ## Latest run
 
@@ -620,22 +670,30 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         notes.append("- Only the listings were measured in this run; the other figures are those of the last full run.")
     if settings.only == "audit":
         notes.append("- Only the access log was measured in this run; the other figures are the last full run's.")
+    if settings.only == "wallet":
+        notes.append("- Only the wallet import was measured in this run; the other figures are the last full run's.")
     notes += [
         f"- Listings, {key.removeprefix('choice_')}: {note}."
         for key, note in run.notes.items()
         if key.startswith("choice")
     ]
     notes += [f"- Access log: {note}." for key, note in run.notes.items() if key.startswith("audit")]
+    notes += [f"- Wallet import: {note}." for key, note in run.notes.items() if key.startswith("wallet")]
     if settings.only is not None and settings.doc_path is not None and settings.doc_path.is_file():
         notes = kept_notes(settings.doc_path.read_text(encoding="utf-8"), settings.only) + notes
     listings = doc_section(listing_settings(settings))
     audit = audit_doc_section(access_log_settings(settings))
+    wallet = wallet_doc_section(county_wallet_settings(settings))
     return DOC_TEMPLATE.format(
-        run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit
+        run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit, wallet=wallet
     )
 
 
-STEP_NOTES = {"choices": "- Listings", "audit": "- Access log"}  # how the notes of a step that runs alone begin
+STEP_NOTES = {
+    "choices": "- Listings",
+    "audit": "- Access log",
+    "wallet": "- Wallet import",
+}  # how the notes of a step that runs alone begin
 
 
 def kept_notes(doc: str, only: str) -> list[str]:
@@ -686,6 +744,8 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
         measure_listings(settings, work, run)
     if settings.only in (None, "audit"):
         measure_access_log(settings, run)
+    if settings.only in (None, "wallet"):
+        measure_wallet_import(settings, work, run)
     if settings.only is not None:  # over the last full run's figures, whose run time stays
         if not settings.results_path.is_file():
             raise BenchError(f"--only {settings.only} merges into {settings.results_path}: run the whole bench first")
@@ -719,9 +779,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
     parser.add_argument(
         "--only",
-        choices=["choices", "audit"],
+        choices=["choices", "audit", "wallet"],
         default=os.environ.get("BENCH_ONLY") or None,
-        help="only the listings or the access log, merged into the existing results (default: $BENCH_ONLY)",
+        help="only the listings, the access log or the wallet import, merged into the existing results "
+        "(default: $BENCH_ONLY)",
     )
     parser.add_argument("--audit-rows", type=int, help="access log rows to verify (default: 20 per location)")
     parser.add_argument("--choice-residents", type=int, help="residents for the listings (default: 10 per location)")

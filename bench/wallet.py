@@ -296,7 +296,13 @@ def run_child(*args: str) -> dict[str, Any]:
 # -- the measurement ----------------------------------------------------------------------------------------------
 
 
-def measure_wallet(work_dir: Path, settings: WalletSettings, log: Callable[[str], None] = _print) -> WalletResult:
+def measure_wallet(
+    work_dir: Path,
+    settings: WalletSettings,
+    log: Callable[[str], None] = _print,
+    postgresql_url: str | None = None,
+) -> WalletResult:
+    """Steps 1-4 on SQLite; with `postgresql_url` (an empty scratch database) the first import on PostgreSQL too."""
     export, counts = cached_export(settings, log)
     database = work_dir / "wallet.sqlite3"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -335,6 +341,13 @@ def measure_wallet(work_dir: Path, settings: WalletSettings, log: Callable[[str]
             "wallet_reimport_peak_rss_mb": round(again["peak_rss_mb"], 1),
         }
     )
+    if postgresql_url is not None:
+        run_child("prepare", postgresql_url, str(people))
+        pg = run_child("import", postgresql_url, str(export))
+        if pg["outcome"] != "imported" or pg["counts"].get("transactions_added") != counts["transactions"]:
+            raise BenchError(f"the wallet import into PostgreSQL did not store the export: {pg}")
+        result.figures["wallet_import_seconds_postgresql"] = round(pg["seconds"], 2)
+        log(f"wallet import into PostgreSQL: {pg['seconds']:.1f} s, peak RSS {pg['peak_rss_mb']:.0f} MB")
     result.notes["wallet"] = (
         f"{written.get('warnings', 0)} unknown providers warned of (the bench database has no catalogue); "
         f"re-import: {again['counts'].get('vouchers_unchanged', 0)} vouchers and "
@@ -343,18 +356,23 @@ def measure_wallet(work_dir: Path, settings: WalletSettings, log: Callable[[str]
     return result
 
 
+def _spaced(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
 def doc_section(settings: WalletSettings) -> str:
     return f"""\
 6. **Wallet import.** A synthetic export of the organiser's voucher system for a county of 500 000 residents
-   (`bench/wallet.py`): {settings.holders:,} voucher holders (a quarter with two vouchers, each accepted by 3–8
-   providers) and {settings.budgets:,} personal budgets with {settings.transactions:,} transactions, as one JSON
-   export (docs/wallet-format.md). The holders are written as people first (with the keyed hash of a synthetic
-   temporary identity code each; not timed). Then `import_files` of the export into that fresh, migrated SQLite
-   database in a child process that reports the import's wall time and its own peak RSS (the app and libraries
-   included), as for the catalogue; the JSON is read as a stream, validated with the pydantic models, and written
-   with bulk statements in one transaction. Then the same export again: every record is read, validated and
-   hashed, and nothing is written.
-""".replace(",", " ")
+   (`bench/wallet.py`): {_spaced(settings.holders)} voucher holders (a quarter with two vouchers, each accepted by
+   3–8 providers) and {_spaced(settings.budgets)} personal budgets with {_spaced(settings.transactions)} transactions,
+   as one JSON export (docs/wallet-format.md). The holders are written as people first (with the keyed hash of a
+   synthetic temporary identity code each; not timed). Then `import_files` of the export into that fresh, migrated
+   SQLite database in a child process that reports the import's wall time and its own peak RSS (the app and
+   libraries included), as for the catalogue: the JSON is read as a stream, validated with the pydantic models and
+   written with bulk statements in one transaction. Then the same export again: every record is read, validated and
+   hashed, and nothing is written. When PostgreSQL is at hand, the first import is repeated into a fresh PostgreSQL
+   database.
+"""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,3 +48,31 @@ def test_a_tiny_run_imports_then_reimports_nothing(tmp_path: Path) -> None:
     before = export.stat().st_mtime_ns
     assert cached_export(settings)[0] == export and export.stat().st_mtime_ns == before  # reused, not rewritten
     assert json.loads(marker.read_text(encoding="utf-8")) == counts
+
+
+def test_only_the_wallet_import_runs_and_merges_into_the_results(tmp_path: Path, postgres_url: str) -> None:
+    from bench.run import FIGURES, Settings, run_benchmark
+
+    earlier = {key: 1.0 for key in FIGURES if not key.startswith("wallet_")}
+    settings = Settings(
+        only="wallet",
+        wallet=WalletSettings(**TINY, cache_dir=tmp_path / "cache"),
+        postgresql_url=postgres_url,
+        cache_dir=tmp_path / "cache",
+        results_path=tmp_path / "results.json",
+        doc_path=tmp_path / "performance.md",
+    )
+    settings.results_path.write_text(json.dumps(earlier), encoding="utf-8")
+
+    results = run_benchmark(settings)
+
+    written = json.loads(settings.results_path.read_text(encoding="utf-8"))
+    assert written == results
+    assert list(written) == list(FIGURES)  # the earlier figures kept, the wallet's added, in the documented order
+    assert all(written[key] == 1.0 for key in earlier if key != "machine_cpus")
+    assert (written["wallet_holders"], written["wallet_transactions"]) == (40, 90)
+    assert all(written[key] > 0 for key in FIGURES if key.startswith("wallet_"))
+    doc = settings.doc_path.read_text(encoding="utf-8")
+    assert all(f"| `{key}` |" in doc for key in FIGURES)
+    assert "6. **Wallet import.**" in doc and "40 voucher holders" in doc
+    assert "Only the wallet import was measured" in doc and "vouchers and 4 budgets unchanged" in doc
