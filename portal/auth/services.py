@@ -164,6 +164,8 @@ def record_event(
     table. The row is sealed into the hash chain (portal/audit/chain.py), which on PostgreSQL takes a lock held
     until the transaction ends. `commit=False` leaves the row in the caller's transaction, so it lands (or not)
     with the change it records."""
+    if basis is None and actor is not None and actor.kind == "staff" and subject_person_id is not None:
+        basis = "role:" + "+".join(sorted(actor.roles))  # what let a worker see someone's data: their roles
     event = AuditEvent(
         occurred_at=utcnow(),
         action=action,

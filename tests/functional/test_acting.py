@@ -115,3 +115,27 @@ def test_the_person_sees_that_her_daughter_looked(sari, client_request, login_as
     assert "A mandate registered at the wellbeing services county" in text
     only_staff = client_request.get("access_log.mine", who="staff")
     assert "Sari Nieminen" not in only_staff.select_one("#results").get_text()
+
+
+def test_a_workers_look_is_shown_with_the_role_that_allowed_it(catalogue, client_request, login_as, app):
+    from portal.demo.personas import PERSONAS
+
+    code = PERSONAS["aino.virtanen"].claims["urn:oid:1.2.246.21"]
+    login_as("aino.virtanen")  # aino exists before the organiser finds her
+    login_as("olli.jarjestaja")
+    client_request.get("main.home", lang="en")
+    client_request.post(
+        "organiser.overrides", {"identity_code": code, "kind": "sote_centre", "reason": "Moved house to Kerava"}
+    )
+    client_request.get("organiser.overrides")  # the list names her: a look of its own
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_kind == "staff")).all()
+        about_aino = [row for row in rows if row.subject_person_id is not None]
+        assert about_aino and all(row.basis == "role:organiser" for row in about_aino)
+    login_as("aino.virtanen")
+    page = client_request.get("access_log.mine", lang="en")
+    text = page.select_one("#looks").get_text(" ", strip=True)
+    assert "Olli Järjestäjä" in text and "Worker of the wellbeing services county" in text
+    assert "Allowed you to switch before the minimum time" in text
+    assert "Their work at the wellbeing services county" in text
+    assert "Kerava" not in text  # the override's reason stays in its own table
