@@ -9,23 +9,36 @@ Two equivalent file formats, both documented in docs/catalogue-overlay.md: a CSV
 people who keep the list in a spreadsheet) and a JSON file (for systems). `parse_overlay` reads either and
 validates everything; validation is all or nothing: any problem raises `OverlayError` with every problem found
 (line or JSON path, field, code and an English reason), and nothing is returned. The `code` of a problem is stable,
-so a caller can show its own translated message instead of the English `reason`.
+so a caller can show its own translated message instead of the English `reason`. The readers check the files'
+structure; the values of each location are checked by pydantic models, whose error types are these codes.
 
 `dump_overlay_csv`, `dump_overlay_json` and `write_overlay` write an `Overlay` back out in either format.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, cast
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 FORMAT_VERSION = 1
 LIST_SEPARATOR = "|"
@@ -167,24 +180,27 @@ class OverlayError(ValueError):
 # Fields. CSV columns and their JSON places.
 
 REQUIRED_COLUMNS = ("channel_id", "kinds", "accepts_new_clients")
-COLUMNS = (
-    "channel_id",
-    "label",
-    "kinds",
-    "voucher_services",
-    "accepts_new_clients",
-    "t3_days",
-    "t3_period_start",
-    "t3_period_end",
-    "satisfaction",
-    "satisfaction_responses",
-    "satisfaction_period_start",
-    "satisfaction_period_end",
-    "nps",
-    "nps_responses",
-    "nps_period_start",
-    "nps_period_end",
-)
+# The columns in their documented order, each with its place in a location as the models below take it: the JSON
+# shape with the figures taken out of "quality". Problems name the column in both formats.
+_PLACES = {
+    "channel_id": ("channel_id",),
+    "label": ("label",),
+    "kinds": ("kinds",),
+    "voucher_services": ("voucher_services",),
+    "accepts_new_clients": ("accepts_new_clients",),
+    "t3_days": ("t3", "value"),
+    "t3_period_start": ("t3", "period", "start"),
+    "t3_period_end": ("t3", "period", "end"),
+    "satisfaction": ("satisfaction", "value"),
+    "satisfaction_responses": ("satisfaction", "responses"),
+    "satisfaction_period_start": ("satisfaction", "period", "start"),
+    "satisfaction_period_end": ("satisfaction", "period", "end"),
+    "nps": ("nps", "value"),
+    "nps_responses": ("nps", "responses"),
+    "nps_period_start": ("nps", "period", "start"),
+    "nps_period_end": ("nps", "period", "end"),
+}
+COLUMNS = tuple(_PLACES)
 
 
 @dataclass(frozen=True)
@@ -192,9 +208,6 @@ class _FigureSpec:
     name: str  # JSON key under "quality" and CSV column prefix
     value_field: str
     responses_field: str | None
-    integer: bool
-    minimum: float
-    maximum: float
     what: str  # for messages
 
     @property
@@ -211,18 +224,14 @@ class _FigureSpec:
 
 
 FIGURES = (
-    _FigureSpec("t3", "t3_days", None, True, 0, T3_MAX_DAYS, "T3 (days)"),
-    _FigureSpec(
-        "satisfaction",
-        "satisfaction",
-        "satisfaction_responses",
-        False,
-        SATISFACTION_MIN,
-        SATISFACTION_MAX,
-        "satisfaction",
-    ),
-    _FigureSpec("nps", "nps", "nps_responses", True, NPS_MIN, NPS_MAX, "net promoter score"),
+    _FigureSpec("t3", "t3_days", None, "T3 (days)"),
+    _FigureSpec("satisfaction", "satisfaction", "satisfaction_responses", "satisfaction"),
+    _FigureSpec("nps", "nps", "nps_responses", "net promoter score"),
 )
+_FIGURE_NAMES = {spec.name for spec in FIGURES}
+_COLUMN_AT = {place: column for column, place in _PLACES.items()} | {
+    (f, "period"): f"{f}_period" for f in _FIGURE_NAMES
+}
 
 _TRUE = {"true", "yes", "1", "kyllä", "ja"}
 _FALSE = {"false", "no", "0", "ei", "nej"}
@@ -234,37 +243,304 @@ _DECIMAL = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-@dataclass
-class _Raw:
-    """One location as read from either format, before validation.
-
-    `values` maps field names to raw values: strings from CSV (absent when the cell is empty), JSON values from
-    JSON (absent when the key is missing or null). `paths` maps field names to JSON paths.
-    """
-
-    values: dict[str, Any]
-    textual: bool  # CSV: everything is text, and booleans and lists are spelled out
-    line: int | None = None
-    base_path: str | None = None
-    paths: dict[str, str] = field(default_factory=dict)
-
-
 def _shown(name: str) -> str:
     """A key or column name as a problem names it: escaped as repr() does unless printable (a line break, a NUL or
     a lone surrogate would break the one-line problem, or the message could not be printed at all)."""
     return name if name.isprintable() else repr(name)[1:-1]
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[OverlayProblem] = []
+@dataclass
+class _Record:
+    """One location as read from either format, before validation: `fields` in the models' shape, holding strings
+    from CSV (an empty cell is left out) or JSON values (a null is left out); `line` in CSV, `path` in JSON."""
 
-    def add(self, raw: _Raw | None, name: str | None, code: str, reason: str, value: Any = None) -> None:
-        path = None
-        if raw is not None and raw.base_path is not None:
-            path = raw.paths.get(name or "", raw.base_path)
+    fields: dict[str, Any]
+    line: int | None = None
+    path: str | None = None
+
+
+class _Problems(list[OverlayProblem]):
+    def add(
+        self,
+        field: str | None,
+        code: str,
+        reason: str,
+        line: int | None = None,
+        path: str | None = None,
+        value: Any = None,
+    ) -> None:
         shown = None if value is None else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        self.items.append(OverlayProblem(name, code, reason, raw.line if raw else None, path, shown))
+        self.append(OverlayProblem(field, code, reason, line, path, shown))
+
+    def at(self, record: _Record, loc: tuple[str, ...], code: str, reason: str, value: Any = None) -> None:
+        """A problem with a value in `record`, at its place `loc`."""
+        path = None
+        if record.path is not None:
+            path = ".".join((record.path, *(("quality",) if loc[0] in _FIGURE_NAMES else ()), *loc))
+        self.add(_COLUMN_AT.get(loc, ".".join(loc)), code, reason, record.line, path, value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Validation, the same for both formats: pydantic models of one location. A problem is a pydantic error whose type
+# is our code and whose message is the reason (a template without fields, so shown as it is); its input is the
+# value the problem shows.
+
+
+def _problem(code: str, reason: str, value: Any = None, *loc: str) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError(code, reason), loc=loc, input=value)
+
+
+def _invalid(*problems: InitErrorDetails) -> ValidationError:
+    """Problems to raise from a validator: several at once, or one that shows another value than the input."""
+    return ValidationError.from_exception_data("overlay", list(problems))
+
+
+def _csv(info: ValidationInfo) -> bool:
+    """Whether the value is CSV text: there everything is a string, and booleans and lists are spelled out."""
+    return bool(info.context and info.context["csv"])
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("wrong_type", "must be a string")
+    return value
+
+
+def _channel_id(value: Any) -> str:
+    if not _string(value).strip():
+        raise PydanticKnownError("missing")
+    channel_id = value.strip().lower()
+    if not _GUID.match(channel_id):
+        raise PydanticCustomError("invalid_channel_id", "not a PTV service channel id (a GUID)")
+    return channel_id
+
+
+def _label(value: Any) -> str:
+    if len(_string(value)) > LABEL_MAX_LENGTH:
+        raise _invalid(_problem("too_long", f"longer than {LABEL_MAX_LENGTH} characters"))
+    if unstorable := _UNSTORABLE.search(value):
+        reason = f"contains U+{ord(unstorable[0]):04X}, a character that cannot be stored; remove it"
+        raise _invalid(_problem("invalid_text", reason))
+    return value
+
+
+def _choices(enum: type[StrEnum], what: str, *, required: bool) -> BeforeValidator:
+    """A list of `enum` values, as a tuple in enum order; every unknown or repeated item is a problem."""
+    allowed = [member.value for member in enum]
+    code = what.replace(" ", "_")  # unknown_kind, duplicate_voucher_service, ...
+
+    def parse(value: Any, info: ValidationInfo) -> tuple[Any, ...]:
+        if isinstance(value, list | tuple) and not value:  # [] in JSON; () is the default
+            if required:
+                raise PydanticKnownError("missing")
+            return ()
+        if _csv(info):
+            items = [part.strip().lower() for part in value.split(LIST_SEPARATOR)]
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            items = [item.strip().lower() for item in value]
+        else:
+            raise PydanticCustomError("wrong_type", "must be a list of strings")
+        problems = [
+            _problem(f"unknown_{code}", f"unknown {what} {item or '(empty)'!r}; allowed: {', '.join(allowed)}", item)
+            for item in items
+            if item not in allowed
+        ]
+        for item in sorted({item for item in items if item and items.count(item) > 1}):
+            problems.append(_problem(f"duplicate_{code}", f"{what} {item!r} is listed twice", item))
+        if problems:
+            raise _invalid(*problems)
+        return tuple(member for member in enum if member.value in items)
+
+    return BeforeValidator(parse)
+
+
+def _yes_no(value: Any, info: ValidationInfo) -> bool:
+    if isinstance(value, bool):
+        return value
+    if not _csv(info):
+        raise PydanticCustomError("invalid_boolean", "must be true or false (a JSON boolean, not a string)")
+    word = value.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise PydanticCustomError("invalid_boolean", f"{value!r} is not a yes/no value: use true or false")
+
+
+def _number(low: float, high: float, *, whole: bool) -> BeforeValidator:
+    """A number from `low` to `high`: a whole number (int) or a decimal (float)."""
+    kind = "a whole number" if whole else "a number"
+    pattern = _INTEGER if whole else _DECIMAL
+
+    def parse(value: Any, info: ValidationInfo) -> int | float:
+        if _csv(info):
+            if not pattern.match(value):
+                raise PydanticCustomError("invalid_number", f"{value!r} is not {kind}")
+            # float(), not int(): int() refuses over 4300 digits, float() makes them inf. In range, the value is exact.
+            number = float(value.replace(",", "."))
+        elif isinstance(value, bool) or not isinstance(value, int | float) or (whole and not isinstance(value, int)):
+            raise PydanticCustomError("invalid_number", f"must be {kind}")
+        else:
+            number = value  # compared as it is: float() of a JSON integer of 400 digits overflows
+        if not low <= number <= high:
+            raise PydanticCustomError("out_of_range", f"{value} is outside the allowed range {low}..{high}")
+        return int(number) if whole else float(number)
+
+    return BeforeValidator(parse)
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value.strip())
+    raise PydanticCustomError("invalid_date", f"{value!r} is not a date in the form YYYY-MM-DD")
+
+
+_Date = Annotated[date, BeforeValidator(_iso_date)]
+_Responses = Annotated[int, _number(1, 10_000_000, whole=True)]
+
+
+class _Period(BaseModel):
+    start: _Date | None = None
+    end: _Date | None = None
+
+
+class _Figure(BaseModel):
+    """A quality figure; each figure below gives its value's type. It is None when only its period or responses are
+    given, after reporting them."""
+
+    spec: ClassVar[_FigureSpec]
+    value: Any = None
+    period: _Period = _Period()
+    responses: _Responses | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_its_period(cls, data: dict[str, Any], handler: Callable[[Any], _Figure]) -> Any:
+        """Every part's own problems, then those of the parts together."""
+        spec, period = cls.spec, data.get("period", {})
+        try:
+            figure, problems = handler(data), []
+        except ValidationError as error:
+            figure = None  # its parts' problems, to raise again with those of the parts together
+            problems = [_problem(e["type"], e["msg"], e["input"], *map(str, e["loc"])) for e in error.errors()]
+        if "value" not in data:  # probably what is left of a figure deleted in editing
+            reason = f"given, but there is no {spec.what} value ({spec.value_field}) it would belong to"
+            ends = [end for end in ("start", "end") if end in period]
+            problems += [_problem("period_without_value", reason, period[end], "period", end) for end in ends]
+            if "responses" in data:
+                problems.append(_problem("period_without_value", reason, data["responses"], "responses"))
+        elif not period:
+            reason = f"the {spec.what} has no measurement period: give {spec.start_field} and {spec.end_field}"
+            problems.append(_problem("missing_period", reason, None, "period"))
+        elif len(period) < 2:
+            (missing,) = {"start", "end"} - period.keys()
+            reason = f"the {spec.what} needs both ends of its period; this is empty"
+            problems.append(_problem("missing_period", reason, None, "period", missing))
+        else:
+            with contextlib.suppress(PydanticCustomError):  # a date's own problem, reported above
+                start, end = _iso_date(period["start"]), _iso_date(period["end"])
+                if end < start:
+                    reason = f"the period ends ({end}) before it starts ({start})"
+                    problems.append(_problem("period_end_before_start", reason, None, "period", "end"))
+        if problems:
+            raise _invalid(*problems)
+        return figure if "value" in data else None
+
+    def as_figure(self) -> Figure:
+        # The checks above leave no figure without both ends of its period.
+        return Figure(self.value, Period(cast(date, self.period.start), cast(date, self.period.end)), self.responses)
+
+
+class _T3(_Figure):
+    spec = FIGURES[0]
+    value: Annotated[int, _number(0, T3_MAX_DAYS, whole=True)] | None = None
+
+
+class _Satisfaction(_Figure):
+    spec = FIGURES[1]
+    value: Annotated[float, _number(SATISFACTION_MIN, SATISFACTION_MAX, whole=False)] | None = None
+
+
+class _Nps(_Figure):
+    spec = FIGURES[2]
+    value: Annotated[int, _number(NPS_MIN, NPS_MAX, whole=True)] | None = None
+
+
+class _Location(BaseModel):
+    """One location of the overlay. The fields are checked in this order, and problems are listed in it."""
+
+    channel_id: Annotated[str, BeforeValidator(_channel_id)]
+    kinds: Annotated[tuple[Kind, ...], _choices(Kind, "kind", required=True)]
+    voucher_services: Annotated[
+        tuple[VoucherService, ...], _choices(VoucherService, "voucher service", required=False)
+    ] = Field((), validate_default=True)  # checked against the kinds when absent, too
+    accepts_new_clients: Annotated[bool, BeforeValidator(_yes_no)]
+    label: Annotated[str, BeforeValidator(_label)] = ""
+    t3: _T3 | None = None
+    satisfaction: _Satisfaction | None = None
+    nps: _Nps | None = None
+
+    @field_validator("voucher_services", mode="wrap")
+    @classmethod
+    def _services_match_kinds(
+        cls, value: Any, handler: Callable[[Any], Any], info: ValidationInfo
+    ) -> tuple[VoucherService, ...]:
+        services: tuple[VoucherService, ...] = handler(value)
+        kinds = info.data.get("kinds")  # absent when the kinds have a problem
+        if kinds is not None and Kind.VOUCHER_PROVIDER in kinds and not services:
+            reason = "a voucher_provider must name the voucher services it is approved for"
+            raise _invalid(_problem("voucher_services_required", reason))
+        if kinds is not None and Kind.VOUCHER_PROVIDER not in kinds and services:
+            reason = "voucher services are given but kinds does not include voucher_provider"
+            raise PydanticCustomError("voucher_services_not_allowed", reason)
+        return services
+
+    @field_validator("t3", mode="wrap")
+    @classmethod
+    def _t3_only_with_appointments(cls, value: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> _T3 | None:
+        t3: _T3 | None = handler(value)
+        kinds = info.data.get("kinds")
+        if t3 is not None and kinds is not None and T3_KINDS.isdisjoint(kinds):
+            reason = "T3 applies only to sote_centre and dental_unit locations"
+            raise _invalid(_problem("not_applicable", reason, value["value"], "value"))
+        return t3
+
+    def as_entry(self) -> OverlayEntry:
+        figures = {name: figure.as_figure() for name in _FIGURE_NAMES if (figure := getattr(self, name))}
+        entry = (self.channel_id, self.kinds, self.voucher_services, self.accepts_new_clients)
+        return OverlayEntry(*entry, label=self.label, **figures)
+
+
+# pydantic's own "missing" error is the `required` problem, with these reasons. Every other error type is one of
+# PROBLEM_CODES already, its message the reason.
+_REQUIRED = {
+    "channel_id": "required; it is empty",
+    "kinds": "required: at least one kind",
+    "accepts_new_clients": "required: true or false",
+}
+
+
+def _validate(records: Sequence[_Record], fmt: str, problems: _Problems) -> list[OverlayEntry]:
+    entries = []
+    first_seen: dict[str, _Record] = {}
+    for record in records:
+        try:
+            entry = _Location.model_validate(record.fields, context={"csv": fmt == "csv"}).as_entry()
+        except ValidationError as error:
+            for e in error.errors():
+                loc = tuple(map(str, e["loc"]))
+                if e["type"] == "missing":
+                    problems.at(record, loc, "required", _REQUIRED[loc[0]])
+                else:
+                    problems.at(record, loc, e["type"], e["msg"], e["input"])
+            continue
+        earlier = first_seen.setdefault(entry.channel_id, record)
+        if earlier is not record:
+            where = f"line {earlier.line}" if earlier.line else earlier.path
+            reason = f"channel id already listed at {where}"
+            problems.at(record, ("channel_id",), "duplicate_channel_id", reason, entry.channel_id)
+        else:
+            entries.append(entry)
+    return entries
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -295,18 +571,18 @@ def parse_overlay_bytes(data: bytes, fmt: str, *, source: str = "overlay") -> Ov
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.add(None, None, "unreadable", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
-        raise OverlayError(source, problems.items) from None
-    raws = _read_csv(text, problems) if fmt == "csv" else _read_json(text, problems)
-    entries = _validate(raws, problems)
-    if problems.items:
-        raise OverlayError(source, problems.items)
+        problems.add(None, "unreadable", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        raise OverlayError(source, problems) from None
+    records = _read_csv(text, problems) if fmt == "csv" else _read_json(text, problems)
+    entries = _validate(records, fmt, problems)
+    if problems:
+        raise OverlayError(source, problems)
     return Overlay(tuple(entries))
 
 
-def _read_csv(text: str, problems: _Problems) -> list[_Raw]:
+def _read_csv(text: str, problems: _Problems) -> list[_Record]:
     if not text.strip():
-        problems.add(None, None, "empty", "the file is empty: the first line must name the columns")
+        problems.add(None, "empty", "the file is empty: the first line must name the columns")
         return []
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -315,29 +591,28 @@ def _read_csv(text: str, problems: _Problems) -> list[_Raw]:
     try:
         header = [cell.strip().lower() for cell in next(rows)]
     except csv.Error as exc:
-        problems.add(_Raw({}, True, line=1), None, "syntax", f"the header row is not valid CSV: {exc}")
+        problems.add(None, "syntax", f"the header row is not valid CSV: {exc}", 1)
         return []
-    header_raw = _Raw({}, True, line=1)
     known: list[str | None] = []
     for column in header:
         if not column:
-            problems.add(header_raw, None, "unknown_column", "a column has no name in the header row")
+            problems.add(None, "unknown_column", "a column has no name in the header row", 1)
             known.append(None)
         elif column not in COLUMNS:
-            problems.add(header_raw, _shown(column), "unknown_column", f"unknown column {column!r}", column)
+            problems.add(_shown(column), "unknown_column", f"unknown column {column!r}", 1, value=column)
             known.append(None)
         elif column in known:
-            problems.add(header_raw, column, "duplicate_column", f"column {column!r} appears twice", column)
+            problems.add(column, "duplicate_column", f"column {column!r} appears twice", 1, value=column)
             known.append(None)
         else:
             known.append(column)
     missing = [c for c in REQUIRED_COLUMNS if c not in known]
     for column in missing:
-        problems.add(header_raw, column, "missing_column", f"required column {column!r} is missing")
+        problems.add(column, "missing_column", f"required column {column!r} is missing", 1)
     if missing:
         return []  # every row would repeat the same complaint
 
-    raws = []
+    records = []
     line = 1  # physical line where the previous record ended
     while True:
         try:
@@ -345,22 +620,25 @@ def _read_csv(text: str, problems: _Problems) -> list[_Raw]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.add(_Raw({}, True, line=reader.line_num), None, "syntax", f"not valid CSV: {exc}")
+            problems.add(None, "syntax", f"not valid CSV: {exc}", reader.line_num)
             break
         start, line = line + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue  # spreadsheets leave empty rows behind
-        raw = _Raw({}, True, line=start)
         if len(cells) > len(known) and any(c.strip() for c in cells[len(known) :]):
-            problems.add(
-                raw, None, "wrong_cell_count", f"the row has {len(cells)} cells but the header names {len(known)}"
-            )
+            reason = f"the row has {len(cells)} cells but the header names {len(known)}"
+            problems.add(None, "wrong_cell_count", reason, start)
             continue
-        for known_column, cell in zip(known, cells, strict=False):
-            if known_column is not None and cell.strip():
-                raw.values[known_column] = cell.strip()
-        raws.append(raw)
-    return raws
+        record = _Record({}, line=start)
+        for name, cell in zip(known, cells, strict=False):
+            if name is not None and cell.strip():
+                *parents, last = _PLACES[name]
+                target = record.fields
+                for key in parents:
+                    target = target.setdefault(key, {})
+                target[last] = cell.strip()
+        records.append(record)
+    return records
 
 
 class _JsonObject(dict[str, Any]):
@@ -376,346 +654,73 @@ def _reject_constant(name: str) -> Any:
 
 
 _LOCATION_KEYS = ("channel_id", "label", "kinds", "voucher_services", "accepts_new_clients", "quality")
+_PERIOD_KEYS = ("start", "end")
+_NO_KEYS = _JsonObject([])
 
 
-def _read_json(text: str, problems: _Problems) -> list[_Raw]:
+def _read_json(text: str, problems: _Problems) -> list[_Record]:
+    """The locations with their figures taken out of "quality", keeping known keys that are not null. Key problems
+    (unknown, repeated) and objects where there must be one are reported here, before any value is checked."""
     try:
         document = json.loads(text, object_pairs_hook=_JsonObject, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        problems.items.append(
-            OverlayProblem(None, "syntax", f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno, "$")
-        )
+        problems.add(None, "syntax", f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno, "$")
         return []
     except ValueError as exc:
-        problems.items.append(OverlayProblem(None, "syntax", f"not valid JSON: {exc}", None, "$"))
+        problems.add(None, "syntax", f"not valid JSON: {exc}", None, "$")
         return []
     except RecursionError:  # valid JSON, but nested deeper than json.loads goes
-        problems.items.append(OverlayProblem(None, "syntax", "not valid JSON here: nested too deep", None, "$"))
+        problems.add(None, "syntax", "not valid JSON here: nested too deep", None, "$")
         return []
 
-    def check_keys(obj: _JsonObject, path: str, allowed: Sequence[str], raw: _Raw | None = None) -> None:
+    def known(obj: Any, path: str, allowed: Collection[str], field: str | None, reason: str, show: bool = False) -> Any:
+        """The keys of the JSON object `obj` that are `allowed` and not null, after reporting any other; None when
+        `obj` is not an object, reported under `field` with `reason` (and `obj` if `show`)."""
+        if not isinstance(obj, _JsonObject):
+            problems.add(field, "wrong_type", reason, None, path, obj if show else None)
+            return None
         for key in obj.repeated:
-            problems.items.append(
-                OverlayProblem(
-                    _shown(key), "duplicate_key", f"key {key!r} appears twice", raw.line if raw else None, path
-                )
-            )
+            problems.add(_shown(key), "duplicate_key", f"key {key!r} appears twice", None, path)
         for key in obj:
             if key not in allowed:
-                problems.items.append(
-                    OverlayProblem(
-                        _shown(key), "unknown_field", f"unknown field {key!r}", None, f"{path}.{_shown(key)}", key
-                    )
-                )
+                problems.add(_shown(key), "unknown_field", f"unknown field {key!r}", None, f"{path}.{_shown(key)}", key)
+        return {key: value for key, value in obj.items() if key in allowed and value is not None}
 
-    if not isinstance(document, _JsonObject):  # every JSON object is one (object_pairs_hook)
-        problems.items.append(OverlayProblem(None, "wrong_type", "the file must hold a JSON object", None, "$"))
+    if known(document, "$", ("version", "locations"), None, "the file must hold a JSON object") is None:
         return []
-    check_keys(document, "$", ("version", "locations"))
     version = document.get("version")
     if version != FORMAT_VERSION or isinstance(version, bool):
         reason = f'"version" must be {FORMAT_VERSION}' + (" (it is missing)" if version is None else "")
         shown = None if version is None else json.dumps(version)
-        problems.items.append(OverlayProblem("version", "unsupported_version", reason, None, "$.version", shown))
+        problems.add("version", "unsupported_version", reason, None, "$.version", shown)
     locations = document.get("locations")
     if not isinstance(locations, list):
         reason = '"locations" must be a list of objects' + (" (it is missing)" if locations is None else "")
-        problems.items.append(OverlayProblem("locations", "wrong_type", reason, None, "$.locations"))
+        problems.add("locations", "wrong_type", reason, None, "$.locations")
         return []
 
-    raws = []
+    records = []
     for i, item in enumerate(locations):
         base = f"$.locations[{i}]"
-        if not isinstance(item, _JsonObject):
-            problems.items.append(OverlayProblem(None, "wrong_type", "each location must be a JSON object", None, base))
+        fields = known(item, base, _LOCATION_KEYS, None, "each location must be a JSON object")
+        if fields is None:
             continue
-        raw = _Raw({}, False, base_path=base)
-        check_keys(item, base, _LOCATION_KEYS)
-        for key in _LOCATION_KEYS[:-1]:
-            raw.paths[key] = f"{base}.{key}"
-            if item.get(key) is not None:
-                raw.values[key] = item[key]
-        raw.paths["quality"] = f"{base}.quality"
-        quality = item.get("quality")
-        if quality is not None and not isinstance(quality, _JsonObject):
-            problems.add(raw, "quality", "wrong_type", '"quality" must be an object', quality)
-        elif quality is not None:
-            check_keys(quality, f"{base}.quality", [f.name for f in FIGURES])
-            for spec in FIGURES:
-                _read_json_figure(
-                    spec, quality.get(spec.name), f"{base}.quality.{spec.name}", raw, problems, check_keys
+        reason = '"quality" must be an object'
+        quality = known(fields.pop("quality", _NO_KEYS), f"{base}.quality", _FIGURE_NAMES, "quality", reason, True)
+        for spec in FIGURES:
+            if spec.name not in (quality or {}):
+                continue
+            path = f"{base}.quality.{spec.name}"
+            keys = ("value", "period", "responses") if spec.responses_field else ("value", "period")
+            figure = known(quality[spec.name], path, keys, spec.value_field, f"{spec.name!r} must be an object")
+            if figure is not None:
+                reason = '"period" must be an object with "start" and "end"'
+                period = known(
+                    figure.pop("period", _NO_KEYS), f"{path}.period", _PERIOD_KEYS, spec.period_field, reason, True
                 )
-        raws.append(raw)
-    return raws
-
-
-def _read_json_figure(
-    spec: _FigureSpec,
-    figure: Any,
-    path: str,
-    raw: _Raw,
-    problems: _Problems,
-    check_keys: Callable[..., None],
-) -> None:
-    raw.paths[spec.value_field] = f"{path}.value"
-    raw.paths[spec.period_field] = f"{path}.period"
-    raw.paths[spec.start_field] = f"{path}.period.start"
-    raw.paths[spec.end_field] = f"{path}.period.end"
-    if spec.responses_field:
-        raw.paths[spec.responses_field] = f"{path}.responses"
-    if figure is None:
-        return
-    if not isinstance(figure, dict):
-        problems.items.append(
-            OverlayProblem(spec.value_field, "wrong_type", f"{spec.name!r} must be an object", None, path)
-        )
-        return
-    allowed = ["value", "period"] + (["responses"] if spec.responses_field else [])
-    check_keys(figure, path, allowed)
-    for key, name in (("value", spec.value_field), ("responses", spec.responses_field)):
-        if name and figure.get(key) is not None:
-            raw.values[name] = figure[key]
-    period = figure.get("period")
-    if period is not None and not isinstance(period, dict):
-        problems.add(raw, spec.period_field, "wrong_type", '"period" must be an object with "start" and "end"', period)
-    elif period is not None:
-        check_keys(period, f"{path}.period", ("start", "end"))
-        for key, name in (("start", spec.start_field), ("end", spec.end_field)):
-            if period.get(key) is not None:
-                raw.values[name] = period[key]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Validation, the same for both formats
-
-
-def _validate(raws: Sequence[_Raw], problems: _Problems) -> list[OverlayEntry]:
-    entries = []
-    first_seen: dict[str, _Raw] = {}
-    for raw in raws:
-        entry = _validate_entry(raw, problems)
-        if entry is None:
-            continue
-        earlier = first_seen.get(entry.channel_id)
-        if earlier is not None:
-            where = f"line {earlier.line}" if earlier.line else earlier.base_path
-            problems.add(
-                raw, "channel_id", "duplicate_channel_id", f"channel id already listed at {where}", entry.channel_id
-            )
-            continue
-        first_seen[entry.channel_id] = raw
-        entries.append(entry)
-    return entries
-
-
-def _validate_entry(raw: _Raw, problems: _Problems) -> OverlayEntry | None:
-    before = len(problems.items)
-    values = raw.values
-
-    channel_id = _text(raw, "channel_id", problems, required=True)
-    if channel_id is not None:
-        channel_id = channel_id.strip().lower()
-        if not _GUID.match(channel_id):
-            problems.add(
-                raw, "channel_id", "invalid_channel_id", "not a PTV service channel id (a GUID)", values["channel_id"]
-            )
-
-    kinds = _choices(raw, "kinds", Kind, problems, required=True, what="kind")
-    vouchers = _choices(raw, "voucher_services", VoucherService, problems, required=False, what="voucher service")
-    if kinds is not None and vouchers is not None:
-        if Kind.VOUCHER_PROVIDER in kinds and not vouchers:
-            problems.add(
-                raw,
-                "voucher_services",
-                "voucher_services_required",
-                "a voucher_provider must name the voucher services it is approved for",
-            )
-        elif Kind.VOUCHER_PROVIDER not in kinds and vouchers:
-            problems.add(
-                raw,
-                "voucher_services",
-                "voucher_services_not_allowed",
-                "voucher services are given but kinds does not include voucher_provider",
-                values.get("voucher_services"),
-            )
-
-    accepts = _boolean(raw, "accepts_new_clients", problems)
-    label = _text(raw, "label", problems) or ""
-    if len(label) > LABEL_MAX_LENGTH:
-        problems.add(raw, "label", "too_long", f"longer than {LABEL_MAX_LENGTH} characters")
-    elif unstorable := _UNSTORABLE.search(label):
-        reason = f"contains U+{ord(unstorable[0]):04X}, a character that cannot be stored; remove it"
-        problems.add(raw, "label", "invalid_text", reason)
-
-    figures: dict[str, Figure | None] = {}
-    for spec in FIGURES:
-        figures[spec.name] = _figure(raw, spec, problems)
-        if figures[spec.name] is not None and kinds is not None and not T3_KINDS & set(kinds) and spec.name == "t3":
-            problems.add(
-                raw,
-                spec.value_field,
-                "not_applicable",
-                "T3 applies only to sote_centre and dental_unit locations",
-                values.get(spec.value_field),
-            )
-
-    if len(problems.items) > before or channel_id is None or kinds is None or vouchers is None or accepts is None:
-        return None
-    return OverlayEntry(
-        channel_id=channel_id,
-        kinds=kinds,
-        voucher_services=vouchers,
-        accepts_new_clients=accepts,
-        t3=figures["t3"],
-        satisfaction=figures["satisfaction"],
-        nps=figures["nps"],
-        label=label,
-    )
-
-
-def _text(raw: _Raw, name: str, problems: _Problems, *, required: bool = False) -> str | None:
-    value = raw.values.get(name)
-    if value is None:
-        if required:
-            problems.add(raw, name, "required", "required; it is empty")
-        return None
-    if not isinstance(value, str):
-        problems.add(raw, name, "wrong_type", "must be a string", value)
-        return None
-    if required and not value.strip():
-        problems.add(raw, name, "required", "required; it is empty")
-        return None
-    return value
-
-
-def _choices(raw: _Raw, name: str, enum: type[StrEnum], problems: _Problems, *, required: bool, what: str) -> Any:
-    """A tuple of enum members in enum order, () when absent and optional, None after a problem."""
-    value = raw.values.get(name)
-    if value is None or value == []:
-        if required:
-            problems.add(raw, name, "required", f"required: at least one {what}")
-            return None
-        return ()
-    if raw.textual:
-        items = [part.strip().lower() for part in value.split(LIST_SEPARATOR)]
-    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        items = [v.strip().lower() for v in value]
-    else:
-        problems.add(raw, name, "wrong_type", "must be a list of strings", value)
-        return None
-    allowed = [m.value for m in enum]
-    ok = True
-    for item in items:
-        if item not in allowed:
-            code = "unknown_kind" if enum is Kind else "unknown_voucher_service"
-            shown = item or "(empty)"
-            problems.add(raw, name, code, f"unknown {what} {shown!r}; allowed: {', '.join(allowed)}", item)
-            ok = False
-    repeated = sorted({i for i in items if items.count(i) > 1 and i})
-    for item in repeated:
-        code = "duplicate_kind" if enum is Kind else "duplicate_voucher_service"
-        problems.add(raw, name, code, f"{what} {item!r} is listed twice", item)
-        ok = False
-    return tuple(m for m in enum if m.value in items) if ok else None
-
-
-def _boolean(raw: _Raw, name: str, problems: _Problems) -> bool | None:
-    value = raw.values.get(name)
-    if value is None:
-        problems.add(raw, name, "required", "required: true or false")
-        return None
-    if isinstance(value, bool):
-        return value
-    if raw.textual and isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
-        problems.add(raw, name, "invalid_boolean", f"{value!r} is not a yes/no value: use true or false", value)
-        return None
-    problems.add(raw, name, "invalid_boolean", "must be true or false (a JSON boolean, not a string)", value)
-    return None
-
-
-def _number(raw: _Raw, name: str, problems: _Problems, *, integer: bool, minimum: float, maximum: float) -> Any:
-    """The number in `name`: int or float; None when absent or after a problem (`problems` says which)."""
-    value = raw.values.get(name)
-    if value is None:
-        return None
-    kind = "a whole number" if integer else "a number"
-    if raw.textual:
-        pattern = _INTEGER if integer else _DECIMAL
-        if not isinstance(value, str) or not pattern.match(value):
-            problems.add(raw, name, "invalid_number", f"{value!r} is not {kind}", value)
-            return None
-        # float(), not int(): int() refuses over 4300 digits, float() makes them inf. In range, the value is exact.
-        number: int | float = float(value.replace(",", "."))
-    elif isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
-        problems.add(raw, name, "invalid_number", f"must be {kind}", value)
-        return None
-    else:
-        number = value  # compared as it is: float() of a JSON integer of 400 digits overflows
-    if not minimum <= number <= maximum:
-        low, high = (int(minimum), int(maximum)) if integer else (minimum, maximum)
-        problems.add(raw, name, "out_of_range", f"{value} is outside the allowed range {low}..{high}", value)
-        return None
-    return int(number) if integer else float(number)
-
-
-def _date(raw: _Raw, name: str, problems: _Problems) -> date | None:
-    value = raw.values.get(name)
-    if value is None:
-        return None
-    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    problems.add(raw, name, "invalid_date", f"{value!r} is not a date in the form YYYY-MM-DD", value)
-    return None
-
-
-def _figure(raw: _Raw, spec: _FigureSpec, problems: _Problems) -> Figure | None:
-    before = len(problems.items)
-    has = {name: name in raw.values for name in (spec.value_field, spec.start_field, spec.end_field)}
-    value = _number(raw, spec.value_field, problems, integer=spec.integer, minimum=spec.minimum, maximum=spec.maximum)
-    start = _date(raw, spec.start_field, problems)
-    end = _date(raw, spec.end_field, problems)
-    responses = None
-    if spec.responses_field:
-        responses = _number(raw, spec.responses_field, problems, integer=True, minimum=1, maximum=10_000_000)
-    if not has[spec.value_field]:
-        for name in (spec.start_field, spec.end_field, spec.responses_field):
-            if name and name in raw.values:
-                problems.add(
-                    raw,
-                    name,
-                    "period_without_value",
-                    f"given, but there is no {spec.what} value ({spec.value_field}) it would belong to",
-                    raw.values[name],
-                )
-        return None
-    if not has[spec.start_field] and not has[spec.end_field]:
-        problems.add(
-            raw,
-            spec.period_field,
-            "missing_period",
-            f"the {spec.what} has no measurement period: give {spec.start_field} and {spec.end_field}",
-        )
-    else:
-        for name in (spec.start_field, spec.end_field):
-            if not has[name]:
-                problems.add(
-                    raw, name, "missing_period", f"the {spec.what} needs both ends of its period; this is empty"
-                )
-    if start and end and end < start:
-        problems.add(
-            raw, spec.end_field, "period_end_before_start", f"the period ends ({end}) before it starts ({start})"
-        )
-    if len(problems.items) > before or value is None or start is None or end is None:
-        return None
-    return Figure(value, Period(start, end), responses)
+                fields[spec.name] = figure | {"period": period or {}}
+        records.append(_Record(fields, path=base))
+    return records
 
 
 # ---------------------------------------------------------------------------------------------------------------

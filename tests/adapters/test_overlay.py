@@ -398,6 +398,27 @@ def test_json_syntax_and_duplicate_keys(write: Callable[[str, str | bytes], Path
     assert [p.code for p in problems_of(write("list.json", "[]"))] == ["wrong_type"]
 
 
+def test_pydantic_errors_come_out_as_the_documented_problems(write: Callable[[str, str | bytes], Path]) -> None:
+    """A location is validated by pydantic: its own "missing" error is the documented `required`, ours keep their
+    code, and every problem is placed by the error's location in the file."""
+    document = copy.deepcopy(JSON_DOCUMENT)
+    del document["locations"][1]["kinds"]
+    document["locations"][1]["accepts_new_clients"] = None
+    document["locations"][1]["quality"]["t3"]["period"]["start"] = "2025-10-01"
+    problems = problems_of(write("overlay.json", json.dumps(document, ensure_ascii=False)))
+    assert [(p.json_path, p.field, p.code, p.reason, p.value) for p in problems] == [
+        ("$.locations[1].kinds", "kinds", "required", "required: at least one kind", None),
+        ("$.locations[1].accepts_new_clients", "accepts_new_clients", "required", "required: true or false", None),
+        (
+            "$.locations[1].quality.t3.period.end",
+            "t3_period_end",
+            "period_end_before_start",
+            "the period ends (2025-09-30) before it starts (2025-10-01)",
+            None,
+        ),
+    ]
+
+
 def test_the_examples_in_the_documentation_are_valid(tmp_path: Path) -> None:
     import re
 
