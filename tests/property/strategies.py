@@ -444,8 +444,10 @@ def _period() -> st.SearchStrategy[Period]:
 
 RESPONSES = st.none() | st.integers(1, 10_000_000)
 # Labels as organisers write them: CSV cells lose surrounding spaces, so generated labels have none; no NUL, which
-# cannot be stored (st.text() gives no lone surrogates).
-LABEL = st.one_of(st.just(""), WORDS, st.text(st.characters(exclude_characters="\x00"), max_size=200).map(str.strip))
+# cannot be stored, and no lone surrogate, which a UTF-8 file cannot hold (st.characters() gives them unless told).
+LABEL = st.one_of(
+    st.just(""), WORDS, st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=200).map(str.strip)
+)
 
 
 @st.composite
