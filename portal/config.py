@@ -198,6 +198,7 @@ class DevelopmentConfig(Config):
         {
             "register": (REPO_ROOT / "instance" / "outbox" / "register").as_uri(),
             "provider": (REPO_ROOT / "instance" / "outbox" / "providers").as_uri() + "/{organisation_id}",
+            "organiser": (REPO_ROOT / "instance" / "outbox" / "organiser").as_uri(),
         },
     )
 
