@@ -16,7 +16,9 @@ One run measures, in order:
 6. the wallet import (`bench.wallet`): a county's voucher and budget export (20 000 voucher holders, 2 000 budgets,
    300 000 transactions at national scale: 0.4 holders per catalogue location) imported into a fresh SQLite
    database in a child process reporting its wall time and peak RSS, then again unchanged; and the first import
-   into PostgreSQL when there is one;
+   into PostgreSQL when there is one; and the wallet's pages (`bench.wallet_page`): server time of the budget page
+   of a budget with 2 000 transactions, its transactions page and a voucher page, against a plain page of the
+   same app, in a child process on SQLite;
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
 BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
@@ -136,11 +138,22 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "wallet_reimport_unchanged_seconds": ("the same export again (nothing changes)", "s", ("<=", 15)),
     "wallet_reimport_peak_rss_mb": ("peak RSS of the re-importing process", "MB", None),
     "wallet_import_seconds_postgresql": ("wallet import into a fresh PostgreSQL database", "s", None),
+    "wallet_page_p50_ms": ("budget page, 2 000 transactions: server time, median", "ms", None),
+    "wallet_page_p95_ms": ("budget page, 2 000 transactions: server time, 95th percentile", "ms", ("<=", 50)),
+    "wallet_transactions_page_p95_ms": ("its transactions page filtered to a month, 95th percentile", "ms", None),
+    "wallet_voucher_page_p95_ms": (
+        "a voucher page with 30 providers by cost and distance, 95th percentile",
+        "ms",
+        None,
+    ),
+    "wallet_baseline_page_p95_ms": ("a page of the same app with no data of its own, 95th percentile", "ms", None),
+    "wallet_page_to_baseline_p95": ("wallet_page_p95_ms / wallet_baseline_page_p95_ms", "", None),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
 OPTIONAL_FIGURES = {
     "catalogue_import_seconds_postgresql",
     "wallet_import_seconds_postgresql",
+    *(key for key in FIGURES if key.startswith("wallet_") and "page" in key),  # older results lack them
     *(key for key in FIGURES if key.startswith(("choice_", "audit_"))),  # on PostgreSQL only
 }
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
@@ -531,6 +544,33 @@ def measure_wallet_import(settings: Settings, work: Path, run: Run) -> None:
     run.notes.update(measured.notes)
 
 
+WALLET_PAGE_DOC = """
+The wallet's pages (`bench/wallet_page.py`) are timed in a child process on SQLite through the app's test client: the
+whole Flask request (session, user, access check, queries, template) for the budget page of a budget with 2 000
+transactions (its figures, forecast, SVG chart, shares and latest ten), its transactions page filtered to one month,
+and a voucher page listing 30 providers by cost and distance; requests alternate with the accessibility statement, a
+page with the same layout, session and user and no data of its own, so `wallet_page_to_baseline_p95` says what the
+wallet's own work costs on this machine in this run.
+"""
+
+
+def measure_wallet_pages(work: Path, run: Run) -> None:
+    """In a child process of its own, so the app it builds shares nothing with this one's."""
+    database = work / "wallet-pages.sqlite3"
+    log("wallet pages: a budget of 2 000 transactions, timed against a plain page")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.wallet_page", f"sqlite:///{database}"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"bench.wallet_page failed:\n{done.stderr[-2000:]}")
+    figures = json.loads(done.stdout[done.stdout.index("{") :])
+    run.figures.update({key: value for key, value in figures.items() if key in FIGURES})
+
+
 # -- 7. results -----------------------------------------------------------------------------------------------
 
 
@@ -683,7 +723,7 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         notes = kept_notes(settings.doc_path.read_text(encoding="utf-8"), settings.only) + notes
     listings = doc_section(listing_settings(settings))
     audit = audit_doc_section(access_log_settings(settings))
-    wallet = wallet_doc_section(county_wallet_settings(settings))
+    wallet = wallet_doc_section(county_wallet_settings(settings)) + WALLET_PAGE_DOC
     return DOC_TEMPLATE.format(
         run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit, wallet=wallet
     )
@@ -746,6 +786,7 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
         measure_access_log(settings, run)
     if settings.only in (None, "wallet"):
         measure_wallet_import(settings, work, run)
+        measure_wallet_pages(work, run)
     if settings.only is not None:  # over the last full run's figures, whose run time stays
         if not settings.results_path.is_file():
             raise BenchError(f"--only {settings.only} merges into {settings.results_path}: run the whole bench first")
