@@ -91,7 +91,6 @@ def init_security(app: Flask) -> None:
 def init_auth(app: Flask) -> None:
     from portal.auth.context import init_current_user
     from portal.auth.providers import init_providers
-
     from portal.mandates.acting import init_acting
 
     init_providers(app)
