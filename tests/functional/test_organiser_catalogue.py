@@ -118,6 +118,7 @@ ORGANISER_PAGES = (
     "organiser.rules",
     "organiser.capacity",
     "organiser.overrides",
+    "mandates.staff_register",
     "organiser.outbox",
     "organiser.catalogue",
 )
