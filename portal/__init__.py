@@ -105,9 +105,37 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import access_log, admin, auth, choice, compare, main, mandates, ops, organiser, wallet
+    from portal import (
+        access_log,
+        admin,
+        auth,
+        choice,
+        compare,
+        feedback,
+        flags,
+        main,
+        mandates,
+        ops,
+        organiser,
+        review,
+        wallet,
+    )
 
-    for package in (ops, main, auth, compare, choice, wallet, mandates, access_log, admin, organiser):
+    for package in (
+        ops,
+        main,
+        auth,
+        compare,
+        choice,
+        wallet,
+        flags,
+        feedback,
+        mandates,
+        access_log,
+        admin,
+        organiser,
+        review,
+    ):
         app.register_blueprint(package.bp)
 
 

@@ -18,6 +18,8 @@ from portal.models.choice import (
     SettingChange,
     UnitCapacity,
 )
+from portal.models.feedback import Feedback
+from portal.models.flags import Flag, FlagEvent, FlagNotification, FlagProvider
 from portal.models.limits import RateLimitCounter
 from portal.models.mandates import Mandate
 from portal.models.people import Person, StaffRoleGrant, StaffUser
@@ -25,6 +27,11 @@ from portal.models.wallet import Budget, BudgetAllocation, BudgetTransaction, Vo
 from portal.models.web_session import WebSession
 
 __all__ = [
+    "Feedback",
+    "Flag",
+    "FlagEvent",
+    "FlagNotification",
+    "FlagProvider",
     "Budget",
     "BudgetAllocation",
     "BudgetTransaction",
