@@ -69,14 +69,16 @@ def load_rules() -> Rules:
     )
 
 
-def save_settings(changes: dict[str, Any], staff_id: int | None) -> list[str]:
-    """Store changed settings, each change recorded with who and when; returns the keys that changed."""
+def save_settings(changes: dict[str, Any], staff_id: int | None, defaults: dict[str, Any] | None = None) -> list[str]:
+    """Store changed settings, each change recorded with who and when; returns the keys that changed. `defaults` are
+    the known keys and their defaults (the listing rules' unless given: portal.flags.settings passes its own)."""
+    defaults = DEFAULTS if defaults is None else defaults
     changed = []
     for key, value in changes.items():
-        if key not in DEFAULTS:
+        if key not in defaults:
             raise KeyError(key)
         row = db.session.get(OrganiserSetting, key)
-        old = row.value if row else json.dumps(DEFAULTS[key], ensure_ascii=False)
+        old = row.value if row else json.dumps(defaults[key], ensure_ascii=False)
         new = json.dumps(value, ensure_ascii=False)
         if new == old:
             continue

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/organiser/flags")
 
-from portal.review import views  # noqa: E402,F401
+from portal.review import figures, views  # noqa: E402,F401
