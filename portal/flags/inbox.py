@@ -21,7 +21,7 @@ def unread_by_flag(person_id: int) -> dict[int, int]:
         .filter_by(person_id=person_id, read_at=None)
         .group_by(FlagNotification.flag_id)
     )
-    return {int(flag_id): int(count) for flag_id, count in rows.tuples()}
+    return {int(flag_id): int(count) for flag_id, count in rows}
 
 
 def mark_read(flag_id: int, person_id: int) -> None:
