@@ -121,6 +121,7 @@ ORGANISER_PAGES = (
     "mandates.staff_register",
     "organiser.outbox",
     "organiser.catalogue",
+    "review.queue",
 )
 
 
