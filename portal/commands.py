@@ -19,6 +19,7 @@ sessions_cli = AppGroup("sessions", help="Server-side session housekeeping.")
 catalogue = AppGroup("catalogue", help="The provider catalogue from PTV feeds.")
 outbox_cli = AppGroup("outbox", help="Deliver the outbox to the providers and the choice register.")
 choices_cli = AppGroup("choices", help="Residents' choices of sote centre and dental unit.")
+flags_cli = AppGroup("flags", help="Flags of integration problems: the e-mails to their flaggers.")
 
 POT = REPO_ROOT / "translations" / "messages.pot"
 
@@ -101,11 +102,13 @@ def serve(host: str, port: int) -> None:
             click.echo(f"Demo mandate service (a fake Suomi.fi-valtuudet): {valtuudet.url}")
         click.echo(f"Valinta: http://{host}:{port}/")
         stop = _demo_dispatcher(app)
+        stop_mail = _demo_mailer(app)
         try:
             # Flask ignores app.run() inside a CLI command, so serve with werkzeug directly.
             run_simple(host, port, app, threaded=True, use_reloader=False)
         finally:
             stop.set()
+            stop_mail.set()
 
 
 def _demo_dispatcher(app: Flask, interval: float = 5.0) -> threading.Event:
@@ -120,6 +123,24 @@ def _demo_dispatcher(app: Flask, interval: float = 5.0) -> threading.Event:
 
     threading.Thread(target=work, name="demo-outbox", daemon=True).start()
     click.echo(f"Outbox: delivered every {interval:g} s to {app.config['OUTBOX_ENDPOINTS']}")
+    return stop
+
+
+def _demo_mailer(app: Flask, interval: float = 5.0) -> threading.Event:
+    """In the demo the flaggers' e-mails are sent (to MAIL_URL, a folder of .eml files) by a thread, as the outbox."""
+    from portal.flags.notify import run
+
+    stop = threading.Event()
+    if not app.config.get("MAIL_URL"):
+        click.echo("E-mail: off (MAIL_URL is empty)")
+        return stop
+
+    def work() -> None:
+        with app.app_context():
+            run(forever=True, interval=interval, stop=stop)
+
+    threading.Thread(target=work, name="demo-mail", daemon=True).start()
+    click.echo(f"E-mail: sent every {interval:g} s to {app.config['MAIL_URL']}")
     return stop
 
 
@@ -248,8 +269,38 @@ def take_effect() -> None:
     click.echo(f"{take_effect_due()} choices took effect.")
 
 
+@flags_cli.command("send-email")
+@click.option("--forever", is_flag=True, help="Keep sending every --interval seconds until stopped.")
+@click.option(
+    "--interval", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds between runs."
+)
+def flags_send_email(forever: bool, interval: float) -> None:
+    """Send the flaggers' pending e-mails ("there is news about your report"), once or continuously."""
+    import signal
+
+    from adapters.smtp import MailConfigError
+    from portal.flags.notify import EmailCounts, run
+
+    if not current_app.config.get("MAIL_URL"):
+        click.echo("E-mail is off (MAIL_URL is empty): nothing sent.")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # ends after the e-mail in hand; the rows are the queue
+
+    def report(counts: EmailCounts) -> None:
+        if not forever or counts.attempted:
+            click.echo(f"sent: {counts.sent}, retrying: {counts.retrying}, failed: {counts.failed}")
+
+    try:
+        run(forever=forever, interval=interval, stop=stop, report=report)
+    except MailConfigError as error:
+        raise click.ClickException(str(error)) from None
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
 def init_commands(app: Flask) -> None:
-    for group in (translations, demo, sessions_cli, catalogue, outbox_cli, choices_cli):
+    for group in (translations, demo, sessions_cli, catalogue, outbox_cli, choices_cli, flags_cli):
         app.cli.add_command(group)
     from portal.wallet.cli import wallet_cli
 

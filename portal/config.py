@@ -141,6 +141,21 @@ class Config:
     WALLET_API_MAX_RETRIES = int(os.environ.get("WALLET_API_MAX_RETRIES", "3"))
     WALLET_API_PAGE_SIZE = int(os.environ.get("WALLET_API_PAGE_SIZE", "500"))
 
+    # E-mail to a flagger who asked for it: only that their flag has news, with its link (adapters/smtp.py,
+    # portal/flags/notify.py). MAIL_URL: smtp://, smtp+starttls:// or smtps://host:port, or file:///folder (one .eml
+    # per message); empty turns e-mail off and the news stays in the portal. The login comes from MAIL_USERNAME and
+    # MAIL_PASSWORD, never the URL. A failed e-mail is tried again on later runs, after MAIL_RETRY_SECONDS, then 2×,
+    # 4×... that, and given up after MAIL_MAX_ATTEMPTS. PUBLIC_BASE_URL is the portal's address the link starts with
+    # (no request is there to tell it when a background run writes the e-mail).
+    MAIL_URL = os.environ.get("MAIL_URL", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", "10"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+    MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS", "60"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
     # The Suomi.fi-valtuudet-style mandate service (docs/mandates.md). An empty URL turns the feature off: no
     # button, the flow's pages answer 404, and no login keeps the sealed agent identity code the flow needs.
     VALTUUDET_URL = os.environ.get("VALTUUDET_URL", "")
@@ -201,6 +216,10 @@ class DevelopmentConfig(Config):
             "organiser": (REPO_ROOT / "instance" / "outbox" / "organiser").as_uri(),
         },
     )
+    # The demo's e-mails are files in instance/mail, sent by a thread of `flask demo serve`.
+    MAIL_URL = os.environ.get("MAIL_URL", (REPO_ROOT / "instance" / "mail").as_uri())
+    MAIL_FROM = os.environ.get("MAIL_FROM", "valinta@demo.invalid")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
 
 
 class TestConfig(DevelopmentConfig):
@@ -216,6 +235,8 @@ class TestConfig(DevelopmentConfig):
     OUTBOX_BACKOFF_SECONDS = 1.0
     RATE_LIMITS_ENABLED = False  # every test logs in from 127.0.0.1; tests/functional/test_hardening.py turns it on
     VALTUUDET_URL = ""  # off; the tests of the flow start the fake and name its URL
+    MAIL_URL = ""  # off; the tests of the e-mails start an SMTP server and name its URL
+    PUBLIC_BASE_URL = "http://localhost"
 
 
 configs = {
@@ -257,5 +278,14 @@ def check_production(config: dict) -> None:
         for name in ("VALTUUDET_CLIENT_ID", "VALTUUDET_API_KEY", "VALTUUDET_OAUTH_SECRET"):
             if not config.get(name):
                 problems.append(f"{name} is missing, and VALTUUDET_URL is set.")
+    if config.get("MAIL_URL"):
+        if not str(config["MAIL_URL"]).startswith(("smtp://", "smtp+starttls://", "smtps://")):
+            problems.append("MAIL_URL must be an smtp://, smtp+starttls:// or smtps:// URL (or empty: e-mail is off).")
+        if config.get("MAIL_USERNAME") and str(config["MAIL_URL"]).startswith("smtp://"):
+            problems.append("MAIL_USERNAME is set with a plain smtp:// MAIL_URL: the password would cross unencrypted.")
+        if not config.get("MAIL_FROM"):
+            problems.append("MAIL_FROM is missing, and MAIL_URL is set.")
+        if not str(config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+            problems.append("PUBLIC_BASE_URL must be the portal's https:// address: the e-mails link to it.")
     if problems:
         raise ConfigurationError("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
