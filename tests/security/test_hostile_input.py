@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import String, Text, select
 
 from portal.extensions import db
-from portal.models import Choice, OutboxMessage, StaffRoleGrant, StaffUser
+from portal.models import Choice, Flag, FlagProvider, OutboxMessage, StaffRoleGrant, StaffUser
 from tests.conftest import load_demo_catalogue
 from tests.functional.conftest import login
 
@@ -85,7 +85,12 @@ def path_values(app: Flask) -> dict[str, str]:
         grant = db.session.scalar(select(StaffRoleGrant.id)) or 1
         message = db.session.scalar(select(OutboxMessage.id)) or 1
         staff = db.session.scalar(select(StaffUser.id)) or 1
+        flag = db.session.scalar(select(Flag.reference)) or "x"
+        flag_provider = db.session.scalar(select(FlagProvider.id)) or 1
     return {
+        "review.reference": flag,  # a "<blueprint>.<argument>" value is that blueprint's own
+        "flags.reference": flag,  # aino's, so her flag page and its forms are reached
+        "provider_row_id": str(flag_provider),
         "location_id": unit,
         "reference": reference,
         "kind": "sote_centre",
@@ -100,7 +105,8 @@ def path_values(app: Flask) -> dict[str, str]:
 def build(rule, values: dict[str, str], override: tuple[str, str] | None = None) -> str:
     path = rule.rule
     for argument in rule.arguments:
-        value = override[1] if override and override[0] == argument else values.get(argument, "x")
+        own = values.get(f"{rule.endpoint.partition('.')[0]}.{argument}", values.get(argument, "x"))
+        value = override[1] if override and override[0] == argument else own
         path = re.sub(rf"<(?:[^:<>]+:)?{argument}>", _quote(value), path)
     return path
 
@@ -135,6 +141,7 @@ def world(app: Flask, tmp_path) -> Iterator[dict[str, FlaskClient]]:
         db.session.add(StaffRoleGrant(subject="hostile.subject", role="helpline"))
         db.session.commit()
     add_wallet(app, "aino.virtanen")
+    add_flag(app, "aino.virtanen")
     yield clients
 
 
@@ -175,6 +182,19 @@ def add_wallet(app: Flask, sub: str) -> None:
             )  # fmt: skip
         )
         db.session.commit()
+
+
+def add_flag(app: Flask, sub: str) -> None:
+    """A flag of the resident's naming one provider, for the review console's paths."""
+    from portal.auth.services import CurrentUser
+    from portal.flags.services import FlagDraft, new_request_key, submit_flag
+    from portal.models import Person
+
+    with app.test_request_context():
+        person = db.session.scalar(select(Person).filter_by(oidc_subject=sub))
+        draft = FlagDraft(category="other", providers=[("ptv-h", "Hostile Oy")], description="Hostile")
+        actor = CurrentUser("resident", person.id, person.display_name)
+        submit_flag(draft, person_id=person.id, flagger=actor, basis=None, language="fi", request_key=new_request_key())
 
 
 def allowed_client(clients: dict[str, FlaskClient], url: str) -> tuple[str, FlaskClient]:

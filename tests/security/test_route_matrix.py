@@ -254,6 +254,49 @@ class World:
         response = asker.client.post(f"/acting/{public_id}", data={"csrf_token": asker.csrf_token}, headers=SAME_ORIGIN)
         assert response.status_code == 302, f"{asker.role.name} could not start acting for Helmi"
 
+    def flag_answers(self) -> dict[str, object]:
+        """The flag form's answers, valid for anyone: a catalogue unit, so no one's own providers are needed."""
+        return {
+            "category": "other",
+            "providers": [S_JARVENPAA],
+            "description": "Route matrix: a referral was lost",
+            "contact_method": "portal",
+            "action": "check",
+        }
+
+    def flag_send_form(self) -> dict[str, object]:
+        return {**self.flag_answers(), "request_key": services.new_request_key()}
+
+    def aino_flag(self) -> str:
+        """A report of aino's, sent by her (afresh for each ask: adding to it changes it)."""
+        from portal.flags.services import FlagDraft, new_request_key, submit_flag
+
+        person = db.session.get_one(Person, int(self.aino_key.partition(":")[2]))
+        draft = FlagDraft(category="referral_lost", providers=[(S_JARVENPAA, "Järvenpää")], description="Matrix")
+        flag = submit_flag(
+            draft,
+            person_id=person.id,
+            flagger=CurrentUser("resident", person.id, person.display_name),
+            basis=None,
+            language="fi",
+            request_key=new_request_key(),
+        )
+        return flag.reference
+
+    def aino_disputable_flag(self) -> str:
+        """A report of aino's that the organiser closed as not resolved: she may dispute it once."""
+        from portal.flags.services import change_status, flag_by_reference
+
+        reference = self.aino_flag()
+        staff = StaffUser(oidc_issuer="matrix", oidc_subject=f"matrix.flags.{secrets.token_hex(4)}", name="Matrix")
+        db.session.add(staff)
+        db.session.commit()
+        flag = flag_by_reference(reference)
+        assert flag is not None
+        worker = CurrentUser("staff", staff.id, "Matrix", roles=frozenset({"organiser"}))
+        change_status(flag, "closed_unresolved", worker)
+        return reference
+
     def aino_voucher(self) -> str:
         return self._aino_wallet()["dental"]
 
@@ -315,6 +358,36 @@ class World:
             "valid_to": "",
             "document": "Route matrix: signed form",
         }
+
+    def flag_reference(self) -> str:
+        """A flag of a fresh person naming two providers; `flag_provider_row_id` names its first provider."""
+        from portal.flags.services import FlagDraft, new_request_key, submit_flag
+
+        person, _ = self.fresh_person()
+        draft = FlagDraft(category="other", providers=[("ptv-a", "A Oy"), ("ptv-b", "B Oy")], description="Matrix")
+        flag = submit_flag(
+            draft,
+            person_id=person.id,
+            flagger=CurrentUser("resident", person.id, person.display_name),
+            basis=None,
+            language="fi",
+            request_key=new_request_key(),
+        )
+        self.flag_provider_ids = [provider.id for provider in flag.providers]
+        return flag.reference
+
+    def flag_provider_row_id(self) -> int:
+        return self.flag_provider_ids[0]
+
+    def flag_response_form(self) -> dict[str, str]:
+        return {f"provider-{self.flag_provider_ids[0]}-response": "Route matrix: the provider answered"}
+
+    def flag_settings_form(self) -> dict[str, object]:
+        """The flag settings as they are: saving them changes nothing."""
+        from portal.flags.settings import load_flag_settings
+        from portal.review.forms import settings_data
+
+        return settings_data(load_flag_settings())
 
     def mandate_public_id(self) -> str:
         from datetime import date
