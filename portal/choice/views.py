@@ -28,6 +28,7 @@ from portal.choice.services import (
 )
 from portal.compare.labels import KIND_LABELS
 from portal.compare.units import today_in_helsinki
+from portal.feedback.services import feedback_offers
 from portal.htmx import render_page
 from portal.i18n import current_language, keeps_query
 from portal.inputs import parse_int
@@ -88,6 +89,8 @@ def overview():
         kinds=KINDS,
         kind_labels=KIND_LABELS,
         choose_labels=CHOOSE_LABELS,
+        # Feedback is the person's own: never offered while acting for someone else.
+        feedback_offers={} if g.get("acting") is not None else feedback_offers(person.id, states, today),
     )
 
 

@@ -29,8 +29,9 @@ from portal.compare.services import (
     run_search,
     search_query,
 )
-from portal.compare.units import hours_view, load_unit
+from portal.compare.units import hours_view, load_unit, today_in_helsinki
 from portal.extensions import csrf
+from portal.feedback.services import public_score
 from portal.htmx import is_htmx, render_page
 from portal.i18n import keeps_query
 from portal.security import is_safe_redirect, same_origin_request
@@ -97,6 +98,7 @@ def unit(location_id: str):
         unit=found,
         marks=unit_marks(_resident_id(), [found.id]),
         hours=hours_view(found),
+        score=public_score(found.id, today_in_helsinki()),  # this page is never cached: the score is always fresh
         compared=basket.compared_ids(),
         max_compared=basket.MAX_COMPARED,
         content_language=content_language(),
