@@ -56,6 +56,9 @@ PROBLEM_MESSAGES = {
         "You can disagree only when a report has been closed as not resolved or forwarded to another body."
     ),
 }
+# A reference in a URL (F + 4 + - + 4 characters; the column holds 16): never "new" or "send", so those paths stay
+# the form's own (a GET of /flags/send is 405, not a report called "send").
+REFERENCE = "<string(minlength=9, maxlength=16):reference>"
 STEPS = ("category", "providers", "happened_on", "description", "contact", "consent")
 
 
@@ -156,13 +159,13 @@ def send() -> Response:
 
 
 def _flag_or_404(reference: str, action: str | None = "flags_viewed") -> Flag:
-    flag = find_flag(_person_id(action), reference[:16])
+    flag = find_flag(_person_id(action), reference)
     if flag is None:
         abort(404)
     return flag
 
 
-@bp.route("/<reference>/sent")
+@bp.route(f"/{REFERENCE}/sent")
 @login_required("resident")
 def sent(reference: str) -> Response:
     flag = _flag_or_404(reference)
@@ -182,7 +185,7 @@ def index() -> Response:
     )
 
 
-@bp.route("/<reference>")
+@bp.route(f"/{REFERENCE}")
 @login_required("resident")
 def show(reference: str) -> Response:
     flag = _flag_or_404(reference)
@@ -268,7 +271,7 @@ def _feedback_links(flag: Flag) -> list[tuple[str, str]]:
     ]
 
 
-@bp.route("/<reference>/info", methods=["POST"])
+@bp.route(f"/{REFERENCE}/info", methods=["POST"])
 @login_required("resident")
 def more_info(reference: str) -> Response:
     flag = _flag_or_404(reference, None)
@@ -283,7 +286,7 @@ def more_info(reference: str) -> Response:
     return redirect(url_for("flags.show", reference=flag.reference), code=303)
 
 
-@bp.route("/<reference>/dispute", methods=["POST"])
+@bp.route(f"/{REFERENCE}/dispute", methods=["POST"])
 @login_required("resident")
 def disagree(reference: str) -> Response:
     flag = _flag_or_404(reference, None)
