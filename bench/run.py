@@ -19,10 +19,12 @@ One run measures, in order:
    into PostgreSQL when there is one; and the wallet's pages (`bench.wallet_page`): server time of the budget page
    of a budget with 2 000 transactions, its transactions page and a voucher page, against a plain page of the
    same app, in a child process on SQLite;
+7. the review console (`bench.flags`): 100 000 flags over 2 000 providers, the organiser's filtered queue page and
+   duplicate suggestions for new flags, in a child process on SQLite, and again on PostgreSQL when there is one;
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
 BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
-for step 5, `--only wallet` for step 6.
+for step 5, `--only wallet` for step 6, `--only flags` for step 7.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from bench.audit import AuditSettings, measure_audit
 from bench.audit import doc_section as audit_doc_section
 from bench.choices import ChoiceSettings, doc_section, measure_choices
+from bench.flags import FlagBenchSettings
+from bench.flags import doc_section as flags_doc_section
 from bench.load import BenchError, LoadResult, alternate, fetch, serve, warm_up
 from bench.national_feed import DEFAULT_SEED, DEFAULT_TODAY, write_national_feed
 from bench.wallet import WalletSettings, measure_wallet
@@ -148,6 +152,12 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     ),
     "wallet_baseline_page_p95_ms": ("a page of the same app with no data of its own, 95th percentile", "ms", None),
     "wallet_page_to_baseline_p95": ("wallet_page_p95_ms / wallet_baseline_page_p95_ms", "", None),
+    "flags_count": ("flags in the review console's database", "", None),
+    "flags_queue_p50_ms": ("the console's filtered queue page, server time, median (SQLite)", "ms", None),
+    "flags_queue_p95_ms": ("the same, 95th percentile (SQLite)", "ms", ("<=", 100)),
+    "flags_similar_p95_ms": ("duplicate suggestions for a new flag, 95th percentile (SQLite)", "ms", ("<=", 200)),
+    "flags_queue_p95_ms_postgresql": ("the queue page on PostgreSQL, 95th percentile", "ms", None),
+    "flags_similar_p95_ms_postgresql": ("duplicate suggestions on PostgreSQL, 95th percentile", "ms", None),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
 OPTIONAL_FIGURES = {
@@ -155,6 +165,7 @@ OPTIONAL_FIGURES = {
     "wallet_import_seconds_postgresql",
     *(key for key in FIGURES if key.startswith("wallet_") and "page" in key),  # older results lack them
     *(key for key in FIGURES if key.startswith(("choice_", "audit_"))),  # on PostgreSQL only
+    *(key for key in FIGURES if key.startswith("flags_")),  # older results lack them
 }
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
 
@@ -571,7 +582,37 @@ def measure_wallet_pages(work: Path, run: Run) -> None:
     run.figures.update({key: value for key, value in figures.items() if key in FIGURES})
 
 
-# -- 7. results -----------------------------------------------------------------------------------------------
+# -- 7. the review console ---------------------------------------------------------------------------------------
+
+
+def _flags_child(database_url: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.flags", database_url], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BenchError(f"bench.flags failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout[done.stdout.index("{") :])
+
+
+def measure_review_console(settings: Settings, work: Path, run: Run) -> None:
+    """bench/flags.py in a child process: on SQLite, then on PostgreSQL when there is one."""
+    log("review console: 100 000 flags, the queue page and duplicate suggestions on SQLite")
+    found = _flags_child(f"sqlite:///{work / 'flags.sqlite3'}")
+    run.figures.update({key: value for key, value in found.items() if key in FIGURES})
+    run.notes["flags_sqlite"] = str(found.get("flags", ""))
+    with postgresql_server(settings) as server_url:
+        if server_url is None:
+            run.notes["flags_postgresql"] = "not measured (no PostgreSQL)"
+            return
+        with scratch_database(server_url) as database_url:
+            log("review console: the same on PostgreSQL")
+            found = _flags_child(database_url)
+    run.figures["flags_queue_p95_ms_postgresql"] = found["flags_queue_p95_ms"]
+    run.figures["flags_similar_p95_ms_postgresql"] = found["flags_similar_p95_ms"]
+    run.notes["flags_postgresql"] = str(found.get("flags", ""))
+
+
+# -- 8. results -----------------------------------------------------------------------------------------------
 
 
 def ordered_results(figures: dict[str, float]) -> dict[str, float]:
@@ -606,6 +647,7 @@ below are written by the benchmark itself; do not edit them by hand (edit the te
     BENCH_ONLY=choices make bench   # only the listings (step 4), merged into the figures of the last run
     BENCH_ONLY=audit make bench     # only the access log (step 5), likewise
     BENCH_ONLY=wallet make bench    # only the wallet import (step 6), likewise
+    BENCH_ONLY=flags make bench     # only the review console (step 7), likewise
 
 A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
 on the first run and cached under `bench/.cache/` (gitignored), keyed by the generator's parameters and
@@ -672,6 +714,8 @@ more than between runs.
 | `wallet_import_seconds` | ≤ 60 s |
 | `wallet_import_peak_rss_mb` | ≤ 300 MB |
 | `wallet_reimport_unchanged_seconds` | ≤ 15 s |
+| `flags_queue_p95_ms` | ≤ 100 ms |
+| `flags_similar_p95_ms` | ≤ 200 ms |
 
 ## Latest run
 
@@ -712,6 +756,8 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         notes.append("- Only the access log was measured in this run; the other figures are the last full run's.")
     if settings.only == "wallet":
         notes.append("- Only the wallet import was measured in this run; the other figures are the last full run's.")
+    if settings.only == "flags":
+        notes.append("- Only the review console was measured in this run; the other figures are the last full run's.")
     notes += [
         f"- Listings, {key.removeprefix('choice_')}: {note}."
         for key, note in run.notes.items()
@@ -719,11 +765,14 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
     ]
     notes += [f"- Access log: {note}." for key, note in run.notes.items() if key.startswith("audit")]
     notes += [f"- Wallet import: {note}." for key, note in run.notes.items() if key.startswith("wallet")]
+    notes += [f"- Review console: {note}." for key, note in run.notes.items() if key.startswith("flags")]
     if settings.only is not None and settings.doc_path is not None and settings.doc_path.is_file():
         notes = kept_notes(settings.doc_path.read_text(encoding="utf-8"), settings.only) + notes
     listings = doc_section(listing_settings(settings))
     audit = audit_doc_section(access_log_settings(settings))
-    wallet = wallet_doc_section(county_wallet_settings(settings)) + WALLET_PAGE_DOC
+    wallet = (
+        wallet_doc_section(county_wallet_settings(settings)) + WALLET_PAGE_DOC + flags_doc_section(FlagBenchSettings())
+    )
     return DOC_TEMPLATE.format(
         run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit, wallet=wallet
     )
@@ -733,6 +782,7 @@ STEP_NOTES = {
     "choices": "- Listings",
     "audit": "- Access log",
     "wallet": "- Wallet import",
+    "flags": "- Review console",
 }  # how the notes of a step that runs alone begin
 
 
@@ -787,6 +837,8 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
     if settings.only in (None, "wallet"):
         measure_wallet_import(settings, work, run)
         measure_wallet_pages(work, run)
+    if settings.only in (None, "flags"):
+        measure_review_console(settings, work, run)
     if settings.only is not None:  # over the last full run's figures, whose run time stays
         if not settings.results_path.is_file():
             raise BenchError(f"--only {settings.only} merges into {settings.results_path}: run the whole bench first")
@@ -820,7 +872,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
     parser.add_argument(
         "--only",
-        choices=["choices", "audit", "wallet"],
+        choices=["choices", "audit", "wallet", "flags"],
         default=os.environ.get("BENCH_ONLY") or None,
         help="only the listings, the access log or the wallet import, merged into the existing results "
         "(default: $BENCH_ONLY)",

@@ -42,6 +42,8 @@ class Flag(Model):
     __table_args__ = (
         Index("ix_flag_status_created", "status", "created_at"),
         Index("ix_flag_person", "person_id"),
+        # The review console's queue filters and orders within this index alone (migration 0009)
+        Index("ix_flag_queue", "status", "created_at", "category", "municipality_code", "priority", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +97,8 @@ class FlagEvent(Model):
     """One line of a flag's timeline."""
 
     __tablename__ = "flag_event"
+    # The flags staff answered since a day (the queue's escalation), from this index alone (migration 0009)
+    __table_args__ = (Index("ix_flag_event_answered", "actor_kind", "visible_to_flagger", "at", "flag_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flag_id: Mapped[int] = mapped_column(ForeignKey("flag.id", ondelete="CASCADE"), index=True)
