@@ -10,6 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal.compare.units import today_in_helsinki
+from portal.demo.feedback import load_demo_feedback
 from tests.conftest import BACKENDS, _migrated, empty_tables, load_demo_catalogue, make_app
 from tests.wallet_data import make_wallet
 
@@ -55,6 +56,8 @@ def live_server(
     empty_tables(app)
     load_demo_catalogue(app, tmp_path_factory.mktemp(f"catalogue-{backend}"))
     make_wallet(app, today_in_helsinki())  # the demo residents' vouchers and Helmi's budget (tests/wallet_data.py)
+    with app.app_context():  # answers for two units: a score on one unit page, too few on the other
+        load_demo_feedback(today_in_helsinki())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

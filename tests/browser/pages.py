@@ -24,6 +24,8 @@ ORGANISER = [
     "/organiser/overrides",
     "/organiser/mandates",
     "/organiser/outbox",
+    "/organiser/flags/figures",
+    "/organiser/flags/feedback",
 ]
 COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", "/wallet/rights", *COMPARE]
 BUDGET = f"/wallet/budgets/{BUDGET_ID}"
@@ -45,6 +47,9 @@ USERS = {
             f"/wallet/vouchers/{DENTAL_ID}/refuse",
             "/my-data/access",
             "/acting/",
+            "/flags/",
+            "/flags/new",
+            f"/feedback/{channel_id(DEFAULT_SEED, 's-jarvenpaa')}?source=listing",
         ],
     ),
     "elderly-resident": ("helmi.nieminen", "resident", [*WALLET, "/my-data/access"]),
