@@ -31,7 +31,7 @@ from portal.compare.services import (
 )
 from portal.compare.units import hours_view, load_unit, today_in_helsinki
 from portal.extensions import csrf
-from portal.feedback.services import public_score
+from portal.feedback.services import public_score, public_scores
 from portal.htmx import is_htmx, render_page
 from portal.i18n import keeps_query
 from portal.security import is_safe_redirect, same_origin_request
@@ -114,6 +114,7 @@ def compare():
         units=units,
         marks=unit_marks(_resident_id(), [unit.id for unit in units]),
         hours={unit.id: hours_view(unit) for unit in units},
+        scores=public_scores([unit.id for unit in units], today_in_helsinki()),  # not cached: always fresh
         max_compared=basket.MAX_COMPARED,
         content_language=content_language(),
         **LABELS,

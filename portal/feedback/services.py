@@ -206,10 +206,21 @@ class PublicScore:
 
 
 def public_score(location_id: str, today: date) -> PublicScore:
+    return public_scores([location_id], today)[location_id]
+
+
+def public_scores(location_ids: list[str], today: date) -> dict[str, PublicScore]:
+    """`public_score` for several units (the comparison), in one grouped query."""
     period = period_of(today)
-    nps, answers = unit_score(location_id, period)
     minimum = load_flag_settings().feedback_min_answers
-    return PublicScore(nps if answers >= minimum else None, answers, period, minimum)
+    counted = unit_scores(period, location_ids)
+    scores = {}
+    for location_id in location_ids:
+        found = counted.get(location_id)
+        answers = found.answers if found else 0
+        nps = found.nps if found and answers >= minimum else None
+        scores[location_id] = PublicScore(nps, answers, period, minimum)
+    return scores
 
 
 def periods_with_answers() -> list[str]:

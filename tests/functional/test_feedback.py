@@ -214,3 +214,15 @@ def test_the_organisers_feedback_figures_chart_and_csv(catalogue, client_request
     assert lines[2].endswith(",3,1,0,2,-33")
     client_request.get("review.feedback", period="1999-H1", _expected_status=400)
     assert client_request.client.get(client_request.url("review.feedback_download", period="x")).status_code == 400
+
+
+def test_the_comparison_shows_the_score_from_the_minimum_too(catalogue, client_request):
+    answer_many(catalogue, S_JARVENPAA, [10, 10, 10, 10, 10, 10, 8, 7, 0, 1])
+    answer_many(catalogue, D_JARVENPAA, [10, 10])
+    for unit in (S_JARVENPAA, D_JARVENPAA):
+        client_request.client.post("/compare/add", data={"location_id": unit, "next": "/compare"})
+    page = client_request.get("compare.compare", lang="en")
+    row = next(tr for tr in page.select("tr") if "net promoter score" in tr.select_one("th").get_text())
+    cells = [cell.get_text(" ", strip=True) for cell in row.select("td")]
+    assert f"+40 from 10 answers, {half_year_words()}" in cells
+    assert "Not enough answers yet to show a score" in cells
