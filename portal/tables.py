@@ -66,19 +66,22 @@ def label_cells(body: str, columns: list[Column], roles: bool = True) -> Markup:
     """The table rows in `body` with each data cell labelled by its column (`data-label`) and, if `roles`, the
     table roles spelled out (`rowgroup`, `row`, `cell`, `rowheader`). Attributes a cell already has win. `body`
     is the markup a template wrote; plain text would be escaped, never read as tags."""
-    markup = escape(body)
-    pieces: list[Markup] = []
+    # Worked on as plain text once escaped (slices of markup are markup): a Markup object and a format call per tag
+    # cost 0.4 ms per 10 cells, the most expensive part of a 50-row queue page.
+    markup = str(escape(body))
+    labels = [str(escape(column.cell_label)) if column.cell_label else None for column in columns]
+    pieces: list[str] = []
     done = 0
     column = 0
     for match in _TAG.finditer(markup):
         name, attributes = match.group(1).lower(), match.group(2)
-        added: list[tuple[str, str]] = []
+        pieces.append(markup[done : match.end(2)])  # the template's own text up to the end of the tag's attributes
         if name == "tr":
             column = 0
         elif name in ("td", "th"):
-            label = columns[column].cell_label if column < len(columns) else None
+            label = labels[column] if column < len(labels) else None
             if name == "td" and label and "data-label" not in attributes:
-                added.append(("data-label", label))
+                pieces.append(f' data-label="{label}"')
             span = _COLSPAN.search(attributes)
             column += max(1, int(span.group(1))) if span else 1
         if roles and "role=" not in attributes:
@@ -86,11 +89,9 @@ def label_cells(body: str, columns: list[Column], roles: bool = True) -> Markup:
             if name == "th":
                 role = "rowheader" if _ROW_SCOPE.search(attributes) else "columnheader"
             if role:
-                added.append(("role", role))
-        # The template's own text up to the end of the tag's attributes, then the added ones, escaped.
-        pieces.append(markup[done : match.end(2)])
-        pieces.extend(Markup(' {}="{}"').format(key, value) for key, value in added)
-        pieces.append(Markup(">"))
+                pieces.append(f' role="{role}"')
+        pieces.append(">")
         done = match.end()
     pieces.append(markup[done:])
-    return Markup("").join(pieces)
+    # Every piece is a slice of the escaped body, or an attribute whose value is escaped above or fixed here.
+    return Markup("".join(pieces))  # noqa: S704  only escaped or fixed text  # nosec B704

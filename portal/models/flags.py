@@ -44,6 +44,8 @@ class Flag(Model):
         Index("ix_flag_person", "person_id"),
         # The review console's queue filters and orders within this index alone (migration 0009)
         Index("ix_flag_queue", "status", "created_at", "category", "municipality_code", "priority", "assignee_id"),
+        # Every status, newest or oldest first: read in order instead of sorting all of them (migration 0009)
+        Index("ix_flag_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
