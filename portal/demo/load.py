@@ -64,3 +64,13 @@ def load_demo_data(today: date | None = None) -> Iterator[str]:
         f"({wallet.get('vouchers_added', 0)} added, {wallet.get('vouchers_changed', 0)} changed), "
         f"{wallet.get('budgets_read', 0)} budget with {wallet.get('transactions_added', 0)} transactions added."
     )
+
+    from portal.demo.feedback import load_demo_feedback
+
+    added = load_demo_feedback(today)
+    yield f"Demo feedback: {added} answers added (a score for Järvenpää's sote centre, too few for its dental unit)."
+
+    from portal.demo.flags import load_demo_flags
+
+    added = load_demo_flags(today)
+    yield f"Demo flags: {added} added (Aino's in review, Helmi's sent by Sari, Erik's closed, and older ones)."

@@ -47,6 +47,8 @@ USERS = {
             f"/wallet/vouchers/{DENTAL_ID}/refuse",
             "/my-data/access",
             "/acting/",
+            "/flags/",
+            "/flags/new",
             f"/feedback/{channel_id(DEFAULT_SEED, 's-jarvenpaa')}?source=listing",
         ],
     ),

@@ -4,9 +4,10 @@ from sqlalchemy import func, select
 
 from adapters.ptv.hours import HELSINKI
 from portal.choice.rules import load_rules
+from portal.demo.feedback import ISSUER as RESPONDENTS
 from portal.demo.load import load_demo_data
 from portal.extensions import db
-from portal.models import CatalogueLocation, Choice, Person
+from portal.models import CatalogueLocation, Choice, Feedback, Person
 
 
 def test_demo_load_is_idempotent_and_fills_the_catalogue(app):
@@ -15,7 +16,8 @@ def test_demo_load_is_idempotent_and_fills_the_catalogue(app):
         people = db.session.scalar(select(func.count()).select_from(Person))
         locations = db.session.scalar(select(func.count()).select_from(CatalogueLocation))
         second = list(load_demo_data(date(2026, 11, 22)))
-        assert people == 5 and locations >= 40
+        respondents = db.session.scalar(select(func.count()).select_from(Person).filter_by(oidc_issuer=RESPONDENTS))
+        assert people - respondents == 5 and respondents == 15 and locations >= 40  # the personas, who log in
         assert db.session.scalar(select(func.count()).select_from(Person)) == people
         assert "0 added, 0 changed" in second[1] and "0 added" not in first[1]
         assert all(p.last_login_at is None for p in db.session.scalars(select(Person)))
@@ -23,6 +25,8 @@ def test_demo_load_is_idempotent_and_fills_the_catalogue(app):
         assert db.session.scalar(select(func.count()).select_from(Choice)) == 5
         assert "Demo listings: 4 added for the demo residents." in first
         assert "Demo listings: 0 added for the demo residents." in second
+        assert db.session.scalar(select(func.count()).select_from(Feedback)) == 19
+        assert any(line.startswith("Demo feedback: 0 answers added") for line in second)
 
 
 def test_the_demo_history_is_as_consistent_as_real_choices(app):

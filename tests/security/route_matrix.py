@@ -236,6 +236,22 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("mandates.valtuudet_return", "GET"): Route(
         residents(**dict.fromkeys(RESIDENTS + ACTING, HIDDEN)), values={"code": "c", "state": "s"}
     ),
+    # Flags: each resident reports and follows their own (acting, Helmi's, within the mandate's flags scope); the
+    # reports named in URLs are aino's, made afresh for each ask (a disputable one for the dispute)
+    ("flags.index", "GET"): Route(residents(scope="flags")),
+    ("flags.new", "GET"): Route(residents(scope="flags")),
+    ("flags.new", "POST"): Route(residents(scope="flags"), form=Ref("flag_answers")),
+    ("flags.send", "POST"): Route(residents(303, scope="flags"), form=Ref("flag_send_form")),
+    ("flags.sent", "GET"): Route(owner_only(scope="flags"), values={"reference": Ref("aino_flag")}),
+    ("flags.show", "GET"): Route(owner_only(scope="flags"), values={"reference": Ref("aino_flag")}),
+    ("flags.more_info", "POST"): Route(
+        owner_only(303, scope="flags"), values={"reference": Ref("aino_flag")}, form={"text": "Route matrix"}
+    ),
+    ("flags.disagree", "POST"): Route(
+        owner_only(303, scope="flags"),
+        values={"reference": Ref("aino_disputable_flag")},
+        form={"reason": "Route matrix: I disagree"},
+    ),
     # The organiser's pages
     ("organiser.catalogue", "GET"): Route(staff_with(*ORGANISING)),
     ("organiser.quality_download", "GET"): Route(staff_with(*ORGANISING)),
@@ -277,6 +293,18 @@ ROUTES: dict[tuple[str, str], Route] = {
         values={"public_id": Ref("mandate_public_id")},
         form={"reason": "Route matrix: withdrawn in writing"},
     ),
+    # Feedback about a unit: the person's own opinion, never given while acting for someone else
+    ("feedback.give", "GET"): Route(residents(scope="own"), values={"location_id": S_JARVENPAA, "source": "listing"}),
+    ("feedback.give", "POST"): Route(
+        residents(303, scope="own"),
+        values={"location_id": S_JARVENPAA},
+        form={"score": "8", "text": "Route matrix", "source": "listing"},
+    ),
+    # The organiser's figures of flags and feedback
+    ("review.figures", "GET"): Route(staff_with(*ORGANISING)),
+    ("review.figures_download", "GET"): Route(staff_with(*ORGANISING), values={"table": "category"}),
+    ("review.feedback", "GET"): Route(staff_with(*ORGANISING)),
+    ("review.feedback_download", "GET"): Route(staff_with(*ORGANISING)),
     # The admin's pages
     ("admin.roles", "GET"): Route(staff_with("admin")),
     ("admin.roles", "POST"): Route(

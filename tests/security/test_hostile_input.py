@@ -89,6 +89,7 @@ def path_values(app: Flask) -> dict[str, str]:
         flag_provider = db.session.scalar(select(FlagProvider.id)) or 1
     return {
         "review.reference": flag,  # a "<blueprint>.<argument>" value is that blueprint's own
+        "flags.reference": flag,  # aino's, so her flag page and its forms are reached
         "provider_row_id": str(flag_provider),
         "location_id": unit,
         "reference": reference,

@@ -254,6 +254,49 @@ class World:
         response = asker.client.post(f"/acting/{public_id}", data={"csrf_token": asker.csrf_token}, headers=SAME_ORIGIN)
         assert response.status_code == 302, f"{asker.role.name} could not start acting for Helmi"
 
+    def flag_answers(self) -> dict[str, object]:
+        """The flag form's answers, valid for anyone: a catalogue unit, so no one's own providers are needed."""
+        return {
+            "category": "other",
+            "providers": [S_JARVENPAA],
+            "description": "Route matrix: a referral was lost",
+            "contact_method": "portal",
+            "action": "check",
+        }
+
+    def flag_send_form(self) -> dict[str, object]:
+        return {**self.flag_answers(), "request_key": services.new_request_key()}
+
+    def aino_flag(self) -> str:
+        """A report of aino's, sent by her (afresh for each ask: adding to it changes it)."""
+        from portal.flags.services import FlagDraft, new_request_key, submit_flag
+
+        person = db.session.get_one(Person, int(self.aino_key.partition(":")[2]))
+        draft = FlagDraft(category="referral_lost", providers=[(S_JARVENPAA, "Järvenpää")], description="Matrix")
+        flag = submit_flag(
+            draft,
+            person_id=person.id,
+            flagger=CurrentUser("resident", person.id, person.display_name),
+            basis=None,
+            language="fi",
+            request_key=new_request_key(),
+        )
+        return flag.reference
+
+    def aino_disputable_flag(self) -> str:
+        """A report of aino's that the organiser closed as not resolved: she may dispute it once."""
+        from portal.flags.services import change_status, flag_by_reference
+
+        reference = self.aino_flag()
+        staff = StaffUser(oidc_issuer="matrix", oidc_subject=f"matrix.flags.{secrets.token_hex(4)}", name="Matrix")
+        db.session.add(staff)
+        db.session.commit()
+        flag = flag_by_reference(reference)
+        assert flag is not None
+        worker = CurrentUser("staff", staff.id, "Matrix", roles=frozenset({"organiser"}))
+        change_status(flag, "closed_unresolved", worker)
+        return reference
+
     def aino_voucher(self) -> str:
         return self._aino_wallet()["dental"]
 
