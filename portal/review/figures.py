@@ -16,7 +16,6 @@ from datetime import date, datetime
 
 from flask import Response, abort, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
 from portal.auth.access import role_required
@@ -39,22 +38,13 @@ from portal.i18n import current_language, keeps_query
 from portal.models import Flag, FlagProvider
 from portal.models.flags import CATEGORIES
 from portal.review import bp
+from portal.review.labels import CATEGORY_LABELS
 
 ROLES = ("organiser", "admin")
 MONTH_CHOICES = (3, 6, 12, 24)
 DEFAULT_MONTHS = 12
 TABLES = ("provider", "category", "month")
 CHART_ROWS = 15  # the providers and units with the most flags or answers; the tables hold every row
-
-CATEGORY_LABELS = {
-    "information_not_moved": _l("Information did not move between providers"),
-    "referral_lost": _l("A referral or follow-up was lost"),
-    "voucher_refused": _l("A provider refused a voucher or budget"),
-    "fee_charged": _l("A provider charged a fee it may not charge"),
-    "no_appointment": _l("Could not get an appointment"),
-    "conflicting_instructions": _l("Conflicting instructions"),
-    "other": _l("Something else"),
-}
 
 
 # --- flags -------------------------------------------------------------------------------------------------------
