@@ -140,3 +140,45 @@ def test_one_page_without_javascript_then_follow_and_dispute(browser: Browser, l
     expect(page.locator(".flag-timeline")).to_contain_text("Maksu oli väärin.")
     expect(page.locator(f"form[action$='/flags/{reference}/dispute']")).to_have_count(0)  # once
     context.close()
+
+
+def test_a_relative_flags_for_the_person_she_helps(browser: Browser, live_server):
+    """Sari, acting for Helmi under a mandate that covers flags, sends a flag about Helmi's care: the banner stays,
+    and the flag is Helmi's (the organiser sees it as hers)."""
+    from datetime import timedelta
+
+    from portal.compare.units import today_in_helsinki
+    from portal.models import Flag, Mandate
+    from tests.wallet_data import person
+
+    app = live_server.app
+    with app.app_context():
+        mandate = Mandate(
+            agent_id=person("sari.nieminen").id,
+            principal_id=person("helmi.nieminen").id,
+            scopes="balances flags",
+            valid_from=today_in_helsinki() - timedelta(days=1),
+            document="browser test",
+        )
+        db.session.add(mandate)
+        db.session.commit()
+        public_id, helmi_id = mandate.public_id, mandate.principal_id
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, live_server.url, "sari.nieminen", "resident")
+    page.goto(live_server("/acting/?lang=en"))
+    page.locator(f'form[action$="/acting/{public_id}"] button').click()
+    page.goto(live_server("/flags/new"))
+    expect(page.locator(".acting-banner")).to_contain_text("Helmi Nieminen")
+    page.locator("input[name=category][value=fee_charged]").check()
+    page.locator("#description").fill("Kotihoito laskutti äidiltäni maksun, vaikka hänellä on asiakasseteli.")
+    page.locator("#search").fill("Pornaisten")
+    page.locator("button[name=action][value=search]").click()
+    page.locator(f"input[name=providers][value='{S_PORNAINEN}']").check()
+    page.locator(".flag-form__submit button").click()
+    page.locator("form[action$='/flags/send'] > button.button--primary").click()
+    reference = page.locator("#reference").inner_text().strip()
+    context.close()
+    with app.app_context():
+        flag = db.session.scalar(select(Flag).filter_by(reference=reference))
+        assert flag is not None and flag.person_id == helmi_id and flag.basis == f"mandate:{public_id}"
