@@ -17,5 +17,16 @@ ACTION_LABELS = {
     "override_list_viewed": _l("Saw your name on the list of permissions to switch early"),
     "voucher_refused": _l("Refused a service voucher for you"),
     "budget_refused": _l("Refused a personal budget for you"),
+    "flags_viewed": _l("Looked at your reports of problems with care"),
+    "flag_sent": _l("Sent a report of a problem with your care for you"),
+    "flag_info_added": _l("Added information to your report"),
+    "flag_disputed": _l("Disagreed with the decision on your report for you"),
+    "flag_viewed": _l("Read your report of a problem with care"),
+    "flag_status_changed": _l("Changed the status of your report"),
+    "flag_replied": _l("Replied to your report"),
+    "flag_noted": _l("Wrote a note about your report"),
+    "flag_assigned": _l("Gave your report to a worker to handle"),
+    "flag_prioritised": _l("Set how urgent your report is"),
+    "flag_response_recorded": _l("Recorded a provider's response to your report"),
 }
 OTHER_ACTION = _l("Handled your information")
