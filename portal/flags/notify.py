@@ -72,15 +72,16 @@ def flag_link(reference: str) -> str:
 def compose(reference: str, language: str, link: str) -> tuple[str, str]:
     """The subject and body in the flagger's language: the reference and the link, and nothing about the flag."""
     with force_locale(LOCALES.get(language, "fi")):
-        translate = selko_domain.gettext if language == "selko" else gettext
-        subject = translate("News about your report %(reference)s", reference=reference)
+        # Named `_` so that extraction finds the texts (a differently named alias would hide them from the catalogues).
+        _ = selko_domain.gettext if language == "selko" else gettext
+        subject = _("News about your report %(reference)s", reference=reference)
         lines = [
-            translate("There is news about your report %(reference)s in Valinta.", reference=reference),
-            translate("Log in to read it: %(link)s", link=link),
+            _("There is news about your report %(reference)s in Valinta.", reference=reference),
+            _("Log in to read it: %(link)s", link=link),
             "",
-            translate("For your privacy this e-mail does not say what the news is."),
-            translate("You get this e-mail because you asked to be told about your report by e-mail."),
-            translate("This message was sent automatically. Replies to it are not read."),
+            _("For your privacy this e-mail does not say what the news is."),
+            _("You get this e-mail because you asked to be told about your report by e-mail."),
+            _("This message was sent automatically. Replies to it are not read."),
         ]
     return str(subject), "\n".join(str(line) for line in lines) + "\n"
 

@@ -243,7 +243,8 @@ def _event_title(event: FlagEvent, flag: Flag, providers: dict[str, str]) -> str
     if event.kind == "reply":
         return _("Reply from the wellbeing services county")
     if event.kind == "provider_response":
-        return _("Response from %(provider)s", provider=providers.get(event.provider_id or "", _("a provider")))
+        someone = _("a provider")  # on its own line: a call nested in another's arguments is not extracted
+        return _("Response from %(provider)s", provider=providers.get(event.provider_id or "", someone))
     if event.kind == "info":
         return _("More information added")
     if event.kind == "dispute":

@@ -75,8 +75,9 @@ def make_flag(
 
 
 @pytest.fixture
-def organiser(app, login_as):
+def organiser(app, login_as, client_request):
     login_as("olli.jarjestaja")
+    client_request.get("main.home", lang="en")  # the assertions read the English pages (the default is Finnish)
     return app
 
 
