@@ -17,7 +17,7 @@ from portal.compare.names import unit_names
 from portal.compare.places import home_place
 from portal.compare.search import haversine_km
 from portal.extensions import db
-from portal.models import Budget, BudgetAllocation, BudgetTransaction, Voucher
+from portal.models import Budget, BudgetAllocation, BudgetTransaction, Person, Voucher
 from portal.wallet.forecast import Chart, Forecast, chart, forecast
 
 SPENDING = ("paid", "reserved")  # a cancelled transaction spends nothing
@@ -104,6 +104,11 @@ def budgets(person_id: int) -> list[Budget]:
     return list(
         db.session.scalars(select(Budget).filter_by(holder_id=person_id).order_by(Budget.period_end.desc(), Budget.id))
     )
+
+
+def home_municipality(person_id: int) -> str | None:
+    """Where the holder lives, for sorting a voucher's providers by distance."""
+    return db.session.scalar(select(Person.home_municipality_code).where(Person.id == person_id))
 
 
 def find_voucher(person_id: int, public_id: str) -> Voucher | None:

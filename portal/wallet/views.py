@@ -15,12 +15,11 @@ from flask_babel import gettext as _
 
 from portal.auth.access import login_required
 from portal.compare.units import today_in_helsinki
-from portal.extensions import db
 from portal.htmx import render_page
 from portal.i18n import current_language, keeps_query
 from portal.inputs import parse_int
 from portal.mandates.acting import ScopeRefused, subject_for
-from portal.models import Person, Voucher
+from portal.models import Budget, Voucher
 from portal.wallet import bp
 from portal.wallet.refusal import REFUSABLE, refuse
 from portal.wallet.services import (
@@ -29,6 +28,7 @@ from portal.wallet.services import (
     budgets,
     find_budget,
     find_voucher,
+    home_municipality,
     latest_transactions,
     service_name,
     transactions,
@@ -60,22 +60,26 @@ def voucher(public_id: str):
     found = find_voucher(person_id, public_id)
     if found is None:
         abort(404)
-    holder = db.session.get_one(Person, person_id)
     language = current_language()
-    view = voucher_view(found, today_in_helsinki(), language, holder.home_municipality_code, offers=True)
+    view = voucher_view(found, today_in_helsinki(), language, home_municipality(person_id), offers=True)
     return render_page("views/wallet/voucher.html", view=view, service=service_name(found, language))
 
 
 @bp.route("/budgets/<public_id>")
 @login_required("resident")
 def budget(public_id: str):
-    person_id = subject_for("balances", "wallet_viewed", page="budget")
-    found = find_budget(person_id, public_id)
-    if found is None:
-        abort(404)
+    found = _budget_or_404(public_id, "budget")
     today = today_in_helsinki()
     view = budget_view(found, today, current_language(), with_chart=True)
     return render_page("views/wallet/budget.html", view=view, latest=latest_transactions(found, 10), today=today)
+
+
+def _budget_or_404(public_id: str, page: str) -> Budget:
+    """The budget of the person whose wallet this is (the look logged when it is someone else's), or 404."""
+    found = find_budget(subject_for("balances", "wallet_viewed", page=page), public_id)
+    if found is None:
+        abort(404)
+    return found
 
 
 def _filter() -> TransactionFilter:
@@ -93,10 +97,7 @@ def _filter() -> TransactionFilter:
 @login_required("resident")
 @keeps_query("month", "provider", "service", "page", "print")
 def budget_transactions(public_id: str):
-    person_id = subject_for("balances", "wallet_viewed", page="transactions")
-    found = find_budget(person_id, public_id)
-    if found is None:
-        abort(404)
+    found = _budget_or_404(public_id, "transactions")
     printing = request.args.get("print") == "1"
     chosen = _filter()
     page = transactions(found, chosen, None if printing else (parse_int(request.args.get("page")) or 1))
@@ -116,10 +117,7 @@ def budget_transactions(public_id: str):
 @bp.route("/budgets/<public_id>/transactions.csv")
 @login_required("resident")
 def budget_transactions_csv(public_id: str):
-    person_id = subject_for("balances", "wallet_viewed", page="transactions_csv")
-    found = find_budget(person_id, public_id)
-    if found is None:
-        abort(404)
+    found = _budget_or_404(public_id, "transactions_csv")
     page = transactions(found, _filter(), None)
     language = current_language()
     names = {a.service_code: service_name(a, language) for a in found.allocations}
