@@ -9,6 +9,7 @@ from portal.models.catalogue import (
     CatalogueOverlayLoad,
     CatalogueService,
 )
+from portal.models.chat import ChatMessage, Conversation, HelplineCall, HelplinePresence
 from portal.models.choice import (
     Choice,
     IntervalOverride,
@@ -27,6 +28,10 @@ from portal.models.wallet import Budget, BudgetAllocation, BudgetTransaction, Vo
 from portal.models.web_session import WebSession
 
 __all__ = [
+    "ChatMessage",
+    "Conversation",
+    "HelplineCall",
+    "HelplinePresence",
     "Feedback",
     "Flag",
     "FlagEvent",
