@@ -72,6 +72,8 @@ class Config:
             "search": "120/60",  # searches that are not served from the page cache, per client address
             "post": "60/60",  # any form sent, per client address
             "post_account": "60/60",  # any form sent, per logged-in person
+            "chat": "30/60",  # chat messages, per client address
+            "chat_conversation": "12/60",  # chat messages, per conversation: nobody types faster than this
         },
     )
     MAX_PENDING_LOGINS = 3  # login attempts started and not finished kept in one session

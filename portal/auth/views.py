@@ -84,8 +84,11 @@ def callback(kind: str):
     # A language picked on this visit (before the session or while logging in), else the saved one, else the
     # identity provider's: docs/translations.md, "Language selection". Nothing is saved here.
     language = login_language(session.get("lang") or request.cookies.get(language_cookie_name()), saved, claims)
+    chat = session.get("chat")  # a chat begun before logging in goes on after it (portal/chat/views.py)
     session.clear()
     server_session().regenerate()  # a new session token at login (ASVS 7.2.4)
+    if chat and kind == "resident":
+        session["chat"] = chat
     session["user_key"] = user.key
     session["roles"] = roles
     # Never the readable ID token: it carries the identity code (portal/auth/logout_hint.py).

@@ -74,3 +74,8 @@ def load_demo_data(today: date | None = None) -> Iterator[str]:
 
     added = load_demo_flags(today)
     yield f"Demo flags: {added} added (Aino's in review, Helmi's sent by Sari, Erik's closed, and older ones)."
+
+    from portal.demo.chat import load_demo_chat
+
+    load_demo_chat(today)
+    yield "Demo help line: open every day 7–22 (closed on Christmas Eve); log in as a help-line worker to go on duty."
