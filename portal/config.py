@@ -125,6 +125,8 @@ class Config:
     FULL_UNITS_TTL_SECONDS = float(os.environ.get("FULL_UNITS_TTL_SECONDS", "2"))
     COMPARE_PAGE_CACHE_SIZE = int(os.environ.get("COMPARE_PAGE_CACHE_SIZE", "512"))
     COMPARE_PAGE_CACHE_BYTES = int(os.environ.get("COMPARE_PAGE_CACHE_BYTES", str(32 * 1024 * 1024)))
+    # The help line's canned chat responses, the organiser's file in four languages (portal/chat/canned.py).
+    HELPLINE_CANNED = os.environ.get("HELPLINE_CANNED", str(REPO_ROOT / "portal" / "data" / "helpline" / "canned.yaml"))
     PREFERRED_URL_SCHEME = "https"
 
     # The outbox dispatcher (docs/outbox.md). Endpoints: {"register": url, "provider": url with {organisation_id},

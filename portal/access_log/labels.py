@@ -28,5 +28,8 @@ ACTION_LABELS = {
     "flag_assigned": _l("Gave your report to a worker to handle"),
     "flag_prioritised": _l("Set how urgent your report is"),
     "flag_response_recorded": _l("Recorded a provider's response to your report"),
+    "helpline_chat_view": _l(
+        "Looked at your listings, vouchers, budget and reports during your chat, with your permission"
+    ),
 }
 OTHER_ACTION = _l("Handled your information")

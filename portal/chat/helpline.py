@@ -13,9 +13,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Update, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from portal.auth.services import CurrentUser, record_event
 from portal.chat.services import MessageRefused, append, checked_text
@@ -187,7 +189,7 @@ def may_read(conversation: Conversation, staff_id: int) -> bool:
 def accept(conversation: Conversation, staff_id: int, now: datetime | None = None) -> bool:
     """Take a waiting chat; False when a colleague took it first (or it ended meanwhile)."""
     now = now or utcnow()
-    taken = db.session.execute(
+    taken = _changed(
         update(Conversation)
         .where(
             Conversation.id == conversation.id,
@@ -195,8 +197,7 @@ def accept(conversation: Conversation, staff_id: int, now: datetime | None = Non
             Conversation.assignee_id.is_(None),
         )
         .values(status="active", assignee_id=staff_id, accepted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if taken != 1:
         db.session.rollback()
         db.session.refresh(conversation)
@@ -205,6 +206,13 @@ def accept(conversation: Conversation, staff_id: int, now: datetime | None = Non
     db.session.commit()
     db.session.refresh(conversation)
     return True
+
+
+def _changed(statement: Update) -> int:
+    """How many rows a conditional UPDATE changed (a DML result is a CursorResult; Session.execute is typed for the
+    general Result)."""
+    result = cast(CursorResult[Any], db.session.execute(statement, execution_options={"synchronize_session": False}))
+    return int(result.rowcount)
 
 
 def reply(conversation: Conversation, staff_id: int, text: str, settings: ChatSettings | None = None) -> None:
@@ -225,7 +233,7 @@ def note(conversation: Conversation, staff_id: int, text: str, settings: ChatSet
 
 def transfer(conversation: Conversation, staff_id: int, to: StaffUser) -> bool:
     """Pass the worker's chat to a colleague; False when it is no longer theirs to pass."""
-    passed = db.session.execute(
+    passed = _changed(
         update(Conversation)
         .where(
             Conversation.id == conversation.id,
@@ -233,8 +241,7 @@ def transfer(conversation: Conversation, staff_id: int, to: StaffUser) -> bool:
             Conversation.assignee_id == staff_id,
         )
         .values(assignee_id=to.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if passed != 1:
         db.session.rollback()
         return False
@@ -290,3 +297,9 @@ def first_name_if_consented(conversation: Conversation, staff_id: int) -> str:
     if not may_see_resident(conversation, staff_id) or conversation.person is None:
         return ""
     return conversation.person.given_name
+
+
+def staff_by_public_id(public_id: str) -> StaffUser | None:
+    if not public_id or len(public_id) > 32:
+        return None
+    return db.session.scalar(select(StaffUser).filter_by(public_id=public_id))

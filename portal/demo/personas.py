@@ -101,6 +101,12 @@ STAFF = [
         {"name": "Liisa Neuvoja", "email": "liisa.neuvoja@example.invalid", "roles": ["helpline"]},
     ),
     Persona(
+        "pekka.neuvoja",
+        "staff",
+        "Help-line worker (a colleague to pass chats to)",
+        {"name": "Pekka Neuvoja", "email": "pekka.neuvoja@example.invalid", "roles": ["helpline"]},
+    ),
+    Persona(
         "olli.jarjestaja",
         "staff",
         "Organiser worker",
