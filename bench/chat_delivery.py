@@ -566,3 +566,69 @@ def _open_all(sides: Sequence[Side], interval: float | None) -> None:
     with ThreadPoolExecutor(8) as pool:
         for _ in pool.map(lambda side: side.open(interval), sides):
             pass
+
+
+def doc_section(settings: DeliverySettings | None = None) -> str:
+    """The paragraph of docs/performance.md on this measurement (in the chat step of bench/run.py)."""
+    settings = settings or DeliverySettings()
+    return f"""\
+   **Delivery between processes** (`bench/chat_delivery.py`, PostgreSQL only). A fresh database gets
+   {settings.conversations} open chats, each taken by a help-line worker ({settings.chats_per_worker} a worker), and
+   a session for every resident and worker. The portal runs as two gunicorn processes ({settings.server_workers}
+   sync workers each) on that database, as two hosts would: the residents talk only to the first, the workers only
+   to the second. Every side runs as its browser's htmx panel does: it asks `updates?tag=` as often as the page's
+   `hx-trigger` says (every 2 s) from a random phase, gets a 204 while nothing changed, and takes the new panel and
+   tag when something did; each worker's console polls its queues likewise. {settings.messages_per_conversation}
+   messages a chat, in turns from each side, are sent at random moments over {settings.seconds:g} s.
+   `chat_delivery_p50_ms` and `chat_delivery_p95_ms` time each message from the start of its POST to the first
+   answer on the other side that shows it (both directions together; the notes give each); `chat_poll_p95_ms` is
+   the round trip of a 204 poll. With polls every 2 s from a random phase, a message waits half an interval for the
+   next poll on the median, so `chat_delivery_p50_ms` cannot be below about 1 000 ms whatever the server does; the
+   rest is the POST's and the poll's own time, and queueing when the machine is busy.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m bench.chat_delivery [--conversations N] ...`: on DATABASE_URL's server (a scratch database made
+    and dropped there), or on a pgserver started for the run; prints the figures and the notes as JSON."""
+    import argparse
+    import sys
+
+    from bench.run import scratch_database
+
+    defaults = DeliverySettings()
+    parser = argparse.ArgumentParser(prog="python -m bench.chat_delivery", description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=defaults.conversations)
+    parser.add_argument("--messages", type=int, default=defaults.messages_per_conversation, help="a chat")
+    parser.add_argument("--seconds", type=float, default=defaults.seconds, help="the sends are spread over this")
+    parser.add_argument("--poll-interval", type=float, help="seconds (default: the pages' hx-trigger)")
+    parser.add_argument("--workers", type=int, default=defaults.server_workers, help="gunicorn workers a process")
+    args = parser.parse_args(argv)
+    settings = DeliverySettings(
+        conversations=args.conversations,
+        messages_per_conversation=args.messages,
+        seconds=args.seconds,
+        poll_interval=args.poll_interval,
+        server_workers=args.workers,
+    )
+    notes: dict[str, str] = {}
+    with ExitStack() as stack:
+        server_url = os.environ.get("DATABASE_URL", "")
+        if not server_url.startswith("postgresql"):
+            import pgserver
+
+            server = pgserver.get_server(tempfile.mkdtemp(prefix="valinta-bench-pg-"), cleanup_mode="delete")
+            stack.callback(server.cleanup)
+            server_url = server.get_uri()
+        database_url = stack.enter_context(scratch_database(server_url))
+        try:
+            figures = measure_delivery(database_url, settings, notes=notes)
+        except BenchError as error:
+            print(f"bench failed: {error}", file=sys.stderr)
+            return 1
+    print(json.dumps({**figures, **notes}, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
