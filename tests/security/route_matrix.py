@@ -162,6 +162,7 @@ def staff_with(*roles: str, status: int = 200) -> dict[str, Outcome]:
 ORGANISING = ("organiser", "admin")
 CHOICE = {"reference": Ref("aino_reference")}
 FLAG = {"reference": Ref("flag_reference")}  # a flag of a fresh person, made for each ask
+CHAT = {"public_id": Ref("liisa_chat")}  # a chat liisa has taken, with a fresh resident's consent, made for each ask
 
 
 # --- the table ---------------------------------------------------------------------------------------------------
@@ -305,6 +306,26 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("review.figures_download", "GET"): Route(staff_with(*ORGANISING), values={"table": "category"}),
     ("review.feedback", "GET"): Route(staff_with(*ORGANISING)),
     ("review.feedback_download", "GET"): Route(staff_with(*ORGANISING)),
+    # The help line's chat console: presence and the queues, then one chat, liisa's own (taken by her, the
+    # resident's consent given), made afresh for each ask; the organiser's help-line hours
+    ("helpline.console", "GET"): Route(staff_with("helpline")),
+    ("helpline.console_updates", "GET"): Route(staff_with("helpline"), values={"tag": ""}),
+    ("helpline.presence", "POST"): Route(
+        staff_with("helpline", status=303), form={"status": "away", "languages": ["fi", "sv"]}
+    ),
+    ("helpline.accept", "POST"): Route(
+        staff_with("helpline", status=303), values={"public_id": Ref("waiting_chat")}, form={}
+    ),
+    ("helpline.chat", "GET"): Route(staff_with("helpline"), values=CHAT),
+    ("helpline.chat_updates", "GET"): Route(staff_with("helpline"), values={**CHAT, "tag": ""}),
+    ("helpline.reply", "POST"): Route(staff_with("helpline", status=303), values=CHAT, form={"text": "Route matrix"}),
+    ("helpline.note", "POST"): Route(staff_with("helpline", status=303), values=CHAT, form={"text": "Route matrix"}),
+    ("helpline.transfer", "POST"): Route(
+        staff_with("helpline", status=303), values=CHAT, form={"to": Ref("colleague_on_duty")}
+    ),
+    ("helpline.close", "POST"): Route(staff_with("helpline", status=303), values=CHAT, form={}),
+    ("helpline.hours", "GET"): Route(staff_with(*ORGANISING)),
+    ("helpline.hours", "POST"): Route(staff_with(*ORGANISING, status=303), form=Ref("helpline_hours_form")),
     # The admin's pages
     ("admin.roles", "GET"): Route(staff_with("admin")),
     ("admin.roles", "POST"): Route(
@@ -321,6 +342,19 @@ ROUTES: dict[tuple[str, str], Route] = {
 
 # Further asks of a rule that has its row above, each with what it tries: (endpoint, method, what) → Route.
 VARIANTS: dict[tuple[str, str, str], Route] = {
+    # Any help-line worker reads a chat waiting to be taken; once a colleague has it, nobody else reads or answers it.
+    ("helpline.chat", "GET", "a chat waiting to be taken"): Route(
+        staff_with("helpline"), values={"public_id": Ref("waiting_chat")}
+    ),
+    ("helpline.chat", "GET", "a colleague's chat"): Route(
+        _columns(anonymous=LOGIN, **dict.fromkeys(RESIDENTS + ACTING + STAFF, DENIED)),
+        values={"public_id": Ref("colleagues_chat")},
+    ),
+    ("helpline.reply", "POST", "in a colleague's chat"): Route(
+        _columns(anonymous=LOGIN, **dict.fromkeys(RESIDENTS + ACTING + STAFF, DENIED)),
+        values={"public_id": Ref("colleagues_chat")},
+        form={"text": "Route matrix"},
+    ),
     # Replaying aino's request key (a double click's guard) must not hand anyone else her choice, or its reference.
     ("choice.confirm", "POST", "with aino's request key"): Route(
         residents(303, scope="choice", **dict.fromkeys((*NOT_OWNER, "relative_mandate_right_scope"), REFUSED(409))),

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import String, Text, select
 
 from portal.extensions import db
-from portal.models import Choice, Flag, FlagProvider, OutboxMessage, StaffRoleGrant, StaffUser
+from portal.models import Choice, Conversation, Flag, FlagProvider, OutboxMessage, StaffRoleGrant, StaffUser
 from tests.conftest import load_demo_catalogue
 from tests.functional.conftest import login
 
@@ -87,7 +87,9 @@ def path_values(app: Flask) -> dict[str, str]:
         staff = db.session.scalar(select(StaffUser.id)) or 1
         flag = db.session.scalar(select(Flag.reference)) or "x"
         flag_provider = db.session.scalar(select(FlagProvider.id)) or 1
+        chat = db.session.scalar(select(Conversation.public_id).order_by(Conversation.id)) or "x"
     return {
+        "helpline.public_id": chat,  # a chat liisa has taken, so the chat's pages and forms are reached
         "review.reference": flag,  # a "<blueprint>.<argument>" value is that blueprint's own
         "flags.reference": flag,  # aino's, so her flag page and its forms are reached
         "provider_row_id": str(flag_provider),
@@ -142,6 +144,7 @@ def world(app: Flask, tmp_path) -> Iterator[dict[str, FlaskClient]]:
         db.session.commit()
     add_wallet(app, "aino.virtanen")
     add_flag(app, "aino.virtanen")
+    add_chat(app, "liisa.neuvoja", "aino.virtanen")
     yield clients
 
 
@@ -195,6 +198,22 @@ def add_flag(app: Flask, sub: str) -> None:
         draft = FlagDraft(category="other", providers=[("ptv-h", "Hostile Oy")], description="Hostile")
         actor = CurrentUser("resident", person.id, person.display_name)
         submit_flag(draft, person_id=person.id, flagger=actor, basis=None, language="fi", request_key=new_request_key())
+
+
+def add_chat(app: Flask, worker: str, resident: str) -> None:
+    """A chat the help-line worker has taken, the resident's consent given, for the chat's paths and forms."""
+    from portal.models import Person
+    from portal.models._types import utcnow
+
+    with app.app_context():
+        staff_id = db.session.scalar(select(StaffUser.id).filter_by(oidc_subject=worker))
+        person_id = db.session.scalar(select(Person.id).filter_by(oidc_subject=resident))
+        now = utcnow()
+        db.session.add(
+            Conversation(language="fi", person_id=person_id, owner_hash="hostile", status="active",
+                         assignee_id=staff_id, queued_at=now, accepted_at=now, consent_at=now)
+        )  # fmt: skip
+        db.session.commit()
 
 
 def allowed_client(clients: dict[str, FlaskClient], url: str) -> tuple[str, FlaskClient]:

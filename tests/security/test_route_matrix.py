@@ -389,6 +389,63 @@ class World:
 
         return settings_data(load_flag_settings())
 
+    def _chat(self, status: str, assignee: int | None) -> str:
+        """A fresh resident's chat handed to the help line, `status`, taken by `assignee` (None: waiting)."""
+        from portal.models import Conversation
+        from portal.models._types import utcnow
+
+        person, _ = self.fresh_person()
+        now = utcnow()
+        conversation = Conversation(
+            language="fi", person_id=person.id, owner_hash="matrix", status=status, assignee_id=assignee,
+            queued_at=now, accepted_at=now if assignee else None, consent_at=now if assignee else None,
+        )  # fmt: skip
+        db.session.add(conversation)
+        db.session.commit()
+        return conversation.public_id
+
+    def _staff(self, roles: str) -> int:
+        staff = StaffUser(
+            oidc_issuer="matrix",
+            oidc_subject=f"matrix.helpline.{secrets.token_hex(4)}",
+            name="Matrix",
+            claim_roles=roles,
+        )
+        db.session.add(staff)
+        db.session.commit()
+        return staff.id
+
+    def liisa_chat(self) -> str:
+        """A chat liisa (the help-line persona) has taken, whose resident let her see their information."""
+        liisa = db.session.scalar(select(StaffUser.id).filter_by(oidc_subject="liisa.neuvoja"))
+        assert liisa is not None, "liisa.neuvoja has not logged in"
+        return self._chat("active", liisa)
+
+    def waiting_chat(self) -> str:
+        return self._chat("queued", None)
+
+    def colleagues_chat(self) -> str:
+        """A chat another help-line worker has taken."""
+        return self._chat("active", self._staff("helpline"))
+
+    def colleague_on_duty(self) -> str:
+        """Another help-line worker, on duty now: someone to pass a chat to."""
+        from portal.models import HelplinePresence
+        from portal.models._types import utcnow
+
+        staff_id = self._staff("helpline")
+        # No language of their own: a chat the matrix asks for a person for never queues for them (chat.person).
+        db.session.add(HelplinePresence(staff_id=staff_id, on_duty=True, languages="", seen_at=utcnow()))
+        db.session.commit()
+        return db.session.get_one(StaffUser, staff_id).public_id
+
+    def helpline_hours_form(self) -> dict[str, object]:
+        """The help-line hours as they are: saving them changes nothing."""
+        from portal.chat.settings import load_chat_settings
+        from portal.helpline.forms import hours_data
+
+        return {name: str(value) for name, value in hours_data(load_chat_settings()).items()}
+
     def mandate_public_id(self) -> str:
         from datetime import date
 
