@@ -333,6 +333,8 @@ def test_ending_the_chat(open_line, liisa, taken):
                       public_id=conversation.public_id)  # fmt: skip
     assert "This chat has ended" in text_of(page.select_one(".error-summary"))
     assert "One more thing" in page.select_one("textarea[name=text]").text
+    page = liisa.post("helpline.transfer", {"to": "x"}, _expected_status=400, public_id=conversation.public_id)
+    assert "Only an open chat can be passed to a colleague." in text_of(page.select_one(".error-summary"))
 
 
 def test_only_the_chats_worker_may_answer_it(open_line, liisa, taken):
