@@ -308,3 +308,6 @@ def init_commands(app: Flask) -> None:
     from portal.audit.cli import audit_cli
 
     app.cli.add_command(audit_cli)
+    from portal.assistant.cli import assistant_cli
+
+    app.cli.add_command(assistant_cli)

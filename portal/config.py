@@ -160,6 +160,14 @@ class Config:
     MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS", "60"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
+    # The chat assistant's knowledge base, a YAML file the organiser edits (docs/assistant.md), reloaded on change.
+    ASSISTANT_KNOWLEDGE_BASE = os.environ.get(
+        "ASSISTANT_KNOWLEDGE_BASE", str(REPO_ROOT / "portal" / "data" / "assistant" / "knowledge.yaml")
+    )
+    # The assistant answers only at this confidence (0..1) or above, and this far ahead of the next-best answer.
+    ASSISTANT_CONFIDENCE = float(os.environ.get("ASSISTANT_CONFIDENCE", "0.5"))
+    ASSISTANT_MARGIN = float(os.environ.get("ASSISTANT_MARGIN", "0.04"))
+
     # The Suomi.fi-valtuudet-style mandate service (docs/mandates.md). An empty URL turns the feature off: no
     # button, the flow's pages answer 404, and no login keeps the sealed agent identity code the flow needs.
     VALTUUDET_URL = os.environ.get("VALTUUDET_URL", "")

@@ -1,0 +1,111 @@
+"""The chat assistant: answers a question from the organiser's knowledge base, or says it is not sure and offers a
+person (docs/assistant.md). Everything it says comes from the knowledge base, in the conversation's language.
+
+    answer("milloin voin vaihtaa sote-keskusta", "fi", facts_for(person_id)) -> Reply
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.assistant.facts import Facts, facts_for, public_facts
+from portal.assistant.knowledge import ACTIONS, LANGUAGES, Entry, KnowledgeBase, KnowledgeError, knowledge_base
+from portal.assistant.match import HANDOVER, match_question
+
+__all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_MARGIN", "Facts", "KnowledgeError", "Reply", "answer", "facts_for"]
+
+# Chosen on the knowledge base's own questions, each matched against the others (docs/assistant.md, "Threshold").
+DEFAULT_CONFIDENCE = 0.5
+DEFAULT_MARGIN = 0.04  # a runner-up this close to the best makes the answer unsure: two entries fit about as well
+MAX_QUESTION_CHARS = 500  # a question longer than this is matched on its beginning
+
+
+@dataclass(frozen=True)
+class Reply:
+    entry_id: str | None  # the entry whose answer is said; None when unsure or when the person asked for a human
+    title: str | None
+    text: str  # what the assistant says, in the language: the answer, or "I am not sure..."
+    action: str | None  # named action (knowledge.ACTIONS), or None
+    action_endpoint: str | None  # Flask endpoint for url_for, or None
+    action_label: str | None  # link text, in the language
+    confidence: float
+    runner_up: tuple[str, float] | None
+    confident: bool
+    handover: bool  # a person should be offered at once: asked for, or the entry hands over (medical questions)
+
+
+def _settings() -> tuple[float, float]:
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        config = current_app.config
+        return float(config.get("ASSISTANT_CONFIDENCE", DEFAULT_CONFIDENCE)), float(
+            config.get("ASSISTANT_MARGIN", DEFAULT_MARGIN)
+        )
+    return DEFAULT_CONFIDENCE, DEFAULT_MARGIN
+
+
+def answer(
+    question: str,
+    language: str,
+    facts: Facts | None = None,
+    *,
+    base: KnowledgeBase | None = None,
+    confidence: float | None = None,
+) -> Reply:
+    """The assistant's reply to `question` in `language` (fi, sv, selko, en). `facts` are the logged-in person's
+    (`facts_for(person_id)`); without them only the organiser's public settings fill answers. `base` and
+    `confidence` default to the configured knowledge base and ASSISTANT_CONFIDENCE."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; use one of {', '.join(LANGUAGES)}")
+    base = base or knowledge_base()
+    threshold, margin = _settings()
+    threshold = threshold if confidence is None else confidence
+    found = match_question(base.indexes[language], question[:MAX_QUESTION_CHARS])
+    if found.best is None:
+        return _unsure(base, language, 0.0, None)
+    key, score = found.best
+    runner_up = found.runner_up
+    sure = score >= threshold and (runner_up is None or score - runner_up[1] >= margin)
+    if key == HANDOVER and sure:
+        return Reply(None, None, base.handover_reply[language], None, None, None, score, runner_up, True, True)
+    entry = base.entry(key)
+    if entry is None or not sure:
+        return _unsure(base, language, score, runner_up)
+    return _reply(base, entry, language, facts or public_facts(), score, runner_up)
+
+
+def _unsure(base: KnowledgeBase, language: str, score: float, runner_up: tuple[str, float] | None) -> Reply:
+    return Reply(None, None, base.fallback[language], None, None, None, score, runner_up, False, False)
+
+
+def _reply(
+    base: KnowledgeBase,
+    entry: Entry,
+    language: str,
+    facts: Facts,
+    score: float,
+    runner_up: tuple[str, float] | None,
+) -> Reply:
+    text = entry.texts[language]
+    template, values = text.answer, dict[str, str]()
+    for fact in entry.facts:
+        given = facts.values(fact, language)
+        if given is None:  # not logged in, nothing to tell (no listing), or unreadable: the general answer
+            template, values = text.answer_anonymous or text.answer, {}
+            break
+        values.update(given)
+    said = template.format(**values)
+    action = entry.action
+    return Reply(
+        entry_id=entry.id,
+        title=text.title,
+        text=said,
+        action=action,
+        action_endpoint=ACTIONS[action] if action else None,
+        action_label=base.action_labels[action][language] if action else None,
+        confidence=score,
+        runner_up=runner_up,
+        confident=True,
+        handover=entry.handover,
+    )
