@@ -44,6 +44,7 @@ from bench.load import HOST, BenchError, Server, serve, warm_up
 APP_SPEC = "bench.chat_delivery:delivery_app()"
 CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
 POLL_TRIGGER = re.compile(r'hx-trigger="every (\d+(?:\.\d+)?)(ms|s)"')
+MESSAGE_FORM = re.compile(r'<form\b[^>]*\bclass="chat__form"[^>]*>')  # the first: the message (or reply) form
 GREETING = "Hei, täällä neuvonta. Miten voin auttaa?"
 
 
@@ -137,6 +138,13 @@ def request(
         return response.status, dict(response.getheaders()), text
     finally:
         connection.close()
+
+
+def send_action(page: str) -> str | None:
+    """Where the page's message form (the resident's message, the worker's reply) posts to, or None."""
+    form = MESSAGE_FORM.search(page)
+    action = re.search(r'\baction="([^"]*)"', form.group(0)) if form else None
+    return unescape(action.group(1)) if action else None
 
 
 def live_tag(page: str, updates_path: str) -> str | None:
@@ -247,7 +255,7 @@ class Side:
     cookie: str
     page_path: str
     updates_path: str
-    send_path: str = ""
+    send_path: str = ""  # read from the page's message form when it opens
     csrf: str = ""
     tag: str = ""
     interval: float = 0.0  # seconds between polls, as the page's hx-trigger says (or the settings)
@@ -261,6 +269,10 @@ class Side:
         if status != 200 or csrf is None or tag is None:
             raise BenchError(f"{self.role} page {self.page_path}: {status}, no form or live panel: {page[:300]}")
         self.csrf, self.tag = unescape(csrf.group(1)), tag
+        if self.role != "console":
+            self.send_path = send_action(page) or ""
+            if not self.send_path:
+                raise BenchError(f"{self.role} page {self.page_path}: no message form: {page[:300]}")
         trigger = POLL_TRIGGER.search(page[page.index(f'hx-get="{self.updates_path}?') :])
         if interval is None and trigger is None:
             raise BenchError(f"{self.role} page {self.page_path}: the live panel has no hx-trigger every ...")
@@ -273,11 +285,9 @@ def sides_for(chats: Sequence[SeededChat], resident_port: int, worker_port: int)
     """Each chat's two sides: the resident's `/chat/` on the first process, the worker's chat page on the second."""
     pairs = []
     for number, chat in enumerate(chats):
-        resident = Side(number, "resident", resident_port, chat.resident_cookie, "/chat/", "/chat/updates", "/chat/")
+        resident = Side(number, "resident", resident_port, chat.resident_cookie, "/chat/", "/chat/updates")
         chat_path = f"/helpline/chats/{chat.public_id}"
-        worker = Side(
-            number, "worker", worker_port, chat.worker_cookie, chat_path, f"{chat_path}/updates", f"{chat_path}/reply"
-        )
+        worker = Side(number, "worker", worker_port, chat.worker_cookie, chat_path, f"{chat_path}/updates")
         resident.other, worker.other = worker, resident
         pairs.append((resident, worker))
     return pairs

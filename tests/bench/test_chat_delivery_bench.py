@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.chat_delivery import DeliverySettings, live_tag, measure_delivery
+from bench.chat_delivery import DeliverySettings, live_tag, measure_delivery, send_action
 from bench.run import scratch_database
 
 TINY = DeliverySettings(conversations=4, chats_per_worker=2, messages_per_conversation=2, seconds=2, warmup_seconds=1)
@@ -28,10 +28,17 @@ def test_a_tiny_run_delivers_every_message_both_ways(tmp_path: Path, postgres_ur
     assert "polls every 2 s" in notes["chat_delivery_setup"]  # read from the pages' hx-trigger
 
 
-def test_the_tag_is_read_from_the_live_panel_only() -> None:
+def test_the_tag_is_read_from_the_live_panel_and_the_message_form_is_the_first() -> None:
     page = (
         '<div hx-get="/helpline/updates?tag=a-1"></div><div id="chat-live" hx-get="/chat/updates?tag=3-active&amp;x">'
     )
     assert live_tag(page, "/chat/updates") == "3-active"
     assert live_tag(page, "/helpline/updates") == "a-1"
     assert live_tag(page, "/helpline/chats/x/updates") is None
+    worker_page = (
+        '<form method="get" action="/helpline/chats/x" class="filters"></form>'
+        '<form method="post" action="/helpline/chats/x/reply" class="chat__form" novalidate></form>'
+        '<form method="post" action="/helpline/chats/x/note" class="chat__form" novalidate></form>'
+    )
+    assert send_action(worker_page) == "/helpline/chats/x/reply"
+    assert send_action(page) is None

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from bench.chat_delivery import CSRF_FIELD, live_tag, two_processes
+from bench.chat_delivery import CSRF_FIELD, live_tag, send_action, two_processes
 from bench.load import HOST, Server
 from bench.run import scratch_database
 from portal.chat.settings import DEFAULTS
@@ -64,10 +64,14 @@ class Browser:
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(urljoin(self.base, path), timeout=TIMEOUT, allow_redirects=False, **kwargs)
 
-    def post(self, path: str, data: dict, csrf_from: str) -> requests.Response:
+    def post(self, path: str | None, data: dict, csrf_from: str) -> requests.Response:
+        """Send a form from the page at `csrf_from` (its CSRF token) to `path`, or to where the page's message
+        form posts when `path` is None."""
         page = self.get(csrf_from)
         token = CSRF_FIELD.search(page.text)
         assert token is not None, page.text[:400]
+        path = path or send_action(page.text)
+        assert path, page.text[:400]
         response = self.http.post(
             urljoin(self.base, path),
             data={**data, "csrf_token": token.group(1)},
@@ -131,12 +135,12 @@ def test_a_message_reaches_the_other_process_within_two_seconds_and_sessions_nee
     assert resident.get("/chat/updates", params={"tag": resident_tag}).status_code == 204
 
     # Resident -> worker: sent to the first process, shown by the second.
-    resident.post("/chat/", {"text": "Voinko vaihtaa hammashoitolaa?"}, csrf_from="/chat/")
+    resident.post(None, {"text": "Voinko vaihtaa hammashoitolaa?"}, csrf_from="/chat/")
     took, worker_tag = worker.wait_for(f"{chat}/updates", worker_tag, "Voinko vaihtaa hammashoitolaa?")
     assert took < WITHIN
 
     # Worker -> resident: sent to the second process, shown by the first.
-    worker.post(f"{chat}/reply", {"text": "Voit, kerron miten."}, csrf_from=chat)
+    worker.post(None, {"text": "Voit, kerron miten."}, csrf_from=chat)
     took, resident_tag = resident.wait_for("/chat/updates", resident_tag, "Voit, kerron miten.")
     assert took < WITHIN
 
@@ -149,7 +153,7 @@ def test_a_message_reaches_the_other_process_within_two_seconds_and_sessions_nee
     assert "Voinko vaihtaa hammashoitolaa?" in page.text and "Voit, kerron miten." in page.text
     assert "Aino" in page.text  # logged in there too
     # ... and a message sent there reaches the worker, who reads through the same second process.
-    elsewhere.post("/chat/", {"text": "Kiitos!"}, csrf_from="/chat/")
+    elsewhere.post(None, {"text": "Kiitos!"}, csrf_from="/chat/")
     took, _ = worker.wait_for(f"{chat}/updates", worker_tag, "Kiitos!")
     assert took < WITHIN
     assert "Kiitos!" in resident.get("/chat/").text  # and the first process shows it to the resident
