@@ -85,7 +85,7 @@ def page():
     return _render(_own())
 
 
-@bp.post("/")
+@bp.post("/messages")
 def send():
     form = MessageForm()
     conversation = _own_or_new()

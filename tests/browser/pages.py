@@ -27,7 +27,7 @@ ORGANISER = [
     "/organiser/flags/figures",
     "/organiser/flags/feedback",
 ]
-COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", "/wallet/rights", *COMPARE]
+COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", "/wallet/rights", "/chat/", *COMPARE]
 BUDGET = f"/wallet/budgets/{BUDGET_ID}"
 WALLET = ["/wallet/", BUDGET, f"{BUDGET}/transactions", f"{BUDGET}/transactions?service=meals&print=1"]
 # Every page, per kind of user: (persona, identity provider, paths). The axe sweep (test_accessibility) and the

@@ -37,7 +37,7 @@ def demo_catalogue(app, tmp_path):
     load_demo_catalogue(app, tmp_path)
 
 
-@pytest.mark.parametrize("path", ["/", "/units", "/units?near=04400&sort=distance", "unit", "/compare"])
+@pytest.mark.parametrize("path", ["/", "/units", "/units?near=04400&sort=distance", "unit", "/compare", "/chat/"])
 def test_a_page_with_its_css_and_js_stays_within_the_budget(client, login_as, demo_catalogue, path):
     login_as("aino.virtanen")
     if path == "unit":
