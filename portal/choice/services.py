@@ -294,11 +294,15 @@ def confirm_choice(
     expected_version: int,
     actor: CurrentUser,
     today: date | None = None,
+    basis: str | None = None,
 ) -> Choice:
-    """Make the choice, or raise ChoiceRefused. Returns the existing choice when this request was already made."""
+    """Make the choice, or raise ChoiceRefused. Returns the existing choice when this request was already made.
+
+    `basis` is the access log's basis of a choice made for someone else, when it is not the actor's roles or
+    mandate (the help line's `call:<public id>`: the caller's consent on the phone)."""
     today = today or today_in_helsinki()
     try:
-        choice = _confirm(person_id, kind, location_id, request_key, expected_version, actor, today)
+        choice = _confirm(person_id, kind, location_id, request_key, expected_version, actor, today, basis)
     except _Conflict:
         db.session.rollback()
     except IntegrityError:  # a concurrent first listing took the slot, or this request key was used
@@ -350,6 +354,7 @@ def _confirm(
     expected_version: int,
     actor: CurrentUser,
     today: date,
+    basis: str | None = None,
 ) -> Choice:
     lock_slot(person_id, kind, expected_version)
     rules = load_rules()
@@ -402,6 +407,7 @@ def _confirm(
         "listing_chosen",
         actor=actor,
         subject_person_id=person_id if actor.kind != "resident" or actor.id != person_id else None,
+        basis=basis,
         reference=choice.reference,
         kind=kind,
         location=location_id,

@@ -67,10 +67,16 @@ def submit_flag(
     language: str,
     request_key: str,
 ) -> Flag:
-    """Store the flag; the same request key (a double submit, a resent form) gives the flag already stored."""
+    """Store the flag; the same request key (a double submit, a resent form) gives the flag already stored.
+
+    A resident flagger is the person or a relative acting for them. A staff flagger (the help line, on the person's
+    phone call, `basis` naming the call) sends it for the person: the person is its flagger, who reads the replies,
+    and its first timeline line is theirs (a staff line visible to the flagger counts as an answer in the console).
+    The worker is in the access log's row, with the call as its basis."""
     if draft.category not in CATEGORIES or draft.contact_method not in CONTACT_METHODS:
         raise ValueError("the form let through a value it must refuse")
-    existing = _by_request_key(request_key, flagger)
+    flagger_id = _flagger_id(flagger, person_id)
+    existing = _by_request_key(request_key, flagger_id)
     if existing is not None:
         return existing
     person = db.session.get_one(Person, person_id)
@@ -78,7 +84,7 @@ def submit_flag(
         reference=_reference(),
         request_key=request_key,
         person_id=person_id,
-        flagger_id=int(flagger.id),
+        flagger_id=flagger_id,
         basis=basis,
         category=draft.category,
         happened_on=draft.happened_on,
@@ -91,20 +97,20 @@ def submit_flag(
         municipality_code=person.home_municipality_code,
         providers=[FlagProvider(provider_id=pid, provider_name=name) for pid, name in draft.providers],
     )
-    flag.events.append(FlagEvent(kind="created", actor_kind="resident", actor_id=int(flagger.id), status_to="new"))
+    flag.events.append(FlagEvent(kind="created", actor_kind="resident", actor_id=flagger_id, status_to="new"))
     db.session.add(flag)
     try:
         db.session.flush()
     except IntegrityError:  # the same key, sent twice at once: the other request stored it
         db.session.rollback()
-        stored = _by_request_key(request_key, flagger)
+        stored = _by_request_key(request_key, flagger_id)
         if stored is None:
             raise
         return stored
     record_event(
         "flag_sent",
         actor=flagger,
-        subject_person_id=person_id if person_id != flagger.id else None,
+        subject_person_id=None if flagger.kind == "resident" and person_id == flagger.id else person_id,
         basis=basis,
         commit=False,
         flag=flag.reference,
@@ -113,8 +119,13 @@ def submit_flag(
     return flag
 
 
-def _by_request_key(request_key: str, flagger: CurrentUser) -> Flag | None:
-    return db.session.scalar(select(Flag).filter_by(request_key=request_key, flagger_id=int(flagger.id)))
+def _flagger_id(flagger: CurrentUser, person_id: int) -> int:
+    """The person who sent the flag and reads its replies: a resident flagger, or the person a worker sent it for."""
+    return int(flagger.id) if flagger.kind == "resident" else person_id
+
+
+def _by_request_key(request_key: str, flagger_id: int) -> Flag | None:
+    return db.session.scalar(select(Flag).filter_by(request_key=request_key, flagger_id=flagger_id))
 
 
 def flags_about(person_id: int) -> list[Flag]:
