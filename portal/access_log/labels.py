@@ -31,5 +31,11 @@ ACTION_LABELS = {
     "helpline_chat_view": _l(
         "Looked at your listings, vouchers, budget and reports during your chat, with your permission"
     ),
+    "helpline_caller_search": _l(
+        "Searched for a phone caller at the help line and saw your name, year of birth and home municipality"
+    ),
+    "helpline_call_start": _l("Started helping you on the phone, with your consent"),
+    "helpline_call_view": _l("Looked at your listings, vouchers, budget and reports during your phone call"),
+    "helpline_call_end": _l("Ended your phone call"),
 }
 OTHER_ACTION = _l("Handled your information")
