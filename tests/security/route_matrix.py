@@ -162,6 +162,7 @@ def staff_with(*roles: str, status: int = 200) -> dict[str, Outcome]:
 ORGANISING = ("organiser", "admin")
 CHOICE = {"reference": Ref("aino_reference")}
 FLAG = {"reference": Ref("flag_reference")}  # a flag of a fresh person, made for each ask
+CALL = {"call_id": Ref("helpline_call")}  # an open call of liisa's with a fresh resident, made for each ask
 CHAT = {"public_id": Ref("liisa_chat")}  # a chat liisa has taken, with a fresh resident's consent, made for each ask
 
 
@@ -306,6 +307,29 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("review.figures_download", "GET"): Route(staff_with(*ORGANISING), values={"table": "category"}),
     ("review.feedback", "GET"): Route(staff_with(*ORGANISING)),
     ("review.feedback_download", "GET"): Route(staff_with(*ORGANISING)),
+    # The help line's phone calls: finding the caller (the identity code in the POST body), the call started with
+    # their consent, and what the worker does for them on it. Each call is liisa's, for a fresh resident of
+    # Järvenpää with no listing, made afresh for each ask (ending it uses it up).
+    ("helpline.callers", "GET"): Route(staff_with("helpline")),
+    ("helpline.callers", "POST"): Route(staff_with("helpline"), form=Ref("caller_code_form")),
+    ("helpline.call_start", "POST"): Route(
+        staff_with("helpline", status=303),
+        values={"person_id": Ref("caller_public_id")},
+        form=Ref("call_start_form"),
+    ),
+    ("helpline.call", "GET"): Route(staff_with("helpline"), values=CALL),
+    ("helpline.call_choose", "GET"): Route(staff_with("helpline"), values={**CALL, "kind": "dental_unit"}),
+    ("helpline.call_check", "GET"): Route(
+        staff_with("helpline"), values={**CALL, "kind": "dental_unit", "unit": D_JARVENPAA}
+    ),
+    ("helpline.call_confirm", "POST"): Route(
+        staff_with("helpline", status=303),
+        values=CALL,
+        form={"kind": "dental_unit", "unit": D_JARVENPAA, "version": "0", "request_key": Ref("request_key")},
+    ),
+    ("helpline.call_flag", "GET"): Route(staff_with("helpline"), values=CALL),
+    ("helpline.call_flag", "POST"): Route(staff_with("helpline", status=303), values=CALL, form=Ref("call_flag_form")),
+    ("helpline.call_end", "POST"): Route(staff_with("helpline", status=303), values=CALL, form={}),
     # The help line's chat console: presence and the queues, then one chat, liisa's own (taken by her, the
     # resident's consent given), made afresh for each ask; the organiser's help-line hours
     ("helpline.console", "GET"): Route(staff_with("helpline")),

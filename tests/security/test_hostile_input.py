@@ -23,7 +23,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import String, Text, select
 
 from portal.extensions import db
-from portal.models import Choice, Conversation, Flag, FlagProvider, OutboxMessage, StaffRoleGrant, StaffUser
+from portal.models import (
+    Choice,
+    Conversation,
+    Flag,
+    FlagProvider,
+    HelplineCall,
+    OutboxMessage,
+    StaffRoleGrant,
+    StaffUser,
+)
 from tests.conftest import load_demo_catalogue
 from tests.functional.conftest import login
 
@@ -63,7 +72,13 @@ ALWAYS_TRIED = ("lang", "next", "endpoint", "_external", "_method", "page", "kin
 SESSION_ENDERS = {"/logout", "/end-sessions"}
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
-PERSONAS = {"anonymous": None, "resident": "aino.virtanen", "organiser": "olli.jarjestaja", "admin": "anna.yllapitaja"}
+PERSONAS = {
+    "anonymous": None,
+    "resident": "aino.virtanen",
+    "organiser": "olli.jarjestaja",
+    "admin": "anna.yllapitaja",
+    "helpline": "liisa.neuvoja",
+}
 
 
 class Findings(list):
@@ -87,8 +102,10 @@ def path_values(app: Flask) -> dict[str, str]:
         staff = db.session.scalar(select(StaffUser.id)) or 1
         flag = db.session.scalar(select(Flag.reference)) or "x"
         flag_provider = db.session.scalar(select(FlagProvider.id)) or 1
+        call = db.session.scalar(select(HelplineCall.public_id).order_by(HelplineCall.id)) or "x"
         chat = db.session.scalar(select(Conversation.public_id).order_by(Conversation.id)) or "x"
     return {
+        "helpline.call_id": call,  # liisa's phone call with aino, so the call's pages and forms are reached
         "helpline.public_id": chat,  # a chat liisa has taken, so the chat's pages and forms are reached
         "review.reference": flag,  # a "<blueprint>.<argument>" value is that blueprint's own
         "flags.reference": flag,  # aino's, so her flag page and its forms are reached
@@ -144,6 +161,7 @@ def world(app: Flask, tmp_path) -> Iterator[dict[str, FlaskClient]]:
         db.session.commit()
     add_wallet(app, "aino.virtanen")
     add_flag(app, "aino.virtanen")
+    add_call(app, "liisa.neuvoja", "aino.virtanen")
     add_chat(app, "liisa.neuvoja", "aino.virtanen")
     yield clients
 
@@ -198,6 +216,17 @@ def add_flag(app: Flask, sub: str) -> None:
         draft = FlagDraft(category="other", providers=[("ptv-h", "Hostile Oy")], description="Hostile")
         actor = CurrentUser("resident", person.id, person.display_name)
         submit_flag(draft, person_id=person.id, flagger=actor, basis=None, language="fi", request_key=new_request_key())
+
+
+def add_call(app: Flask, worker: str, caller: str) -> None:
+    """A help-line worker's open phone call with the resident, for the call's paths."""
+    from portal.models import Person
+
+    with app.app_context():
+        staff_id = db.session.scalar(select(StaffUser.id).filter_by(oidc_subject=worker))
+        person_id = db.session.scalar(select(Person.id).filter_by(oidc_subject=caller))
+        db.session.add(HelplineCall(staff_id=staff_id, person_id=person_id, reason="Hostile", consent=True))
+        db.session.commit()
 
 
 def add_chat(app: Flask, worker: str, resident: str) -> None:

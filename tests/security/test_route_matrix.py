@@ -389,6 +389,42 @@ class World:
 
         return settings_data(load_flag_settings())
 
+    def caller_code_form(self) -> dict[str, str]:
+        """The help line finds a caller by identity code (a fresh resident's): the code in the POST body."""
+        _, code = self.fresh_person()
+        return {"identity_code": code, "name": ""}
+
+    def caller_public_id(self) -> str:
+        person, _ = self.fresh_person()
+        self.caller_prefix = f"c{person.public_id}"
+        return person.public_id
+
+    def call_start_form(self) -> dict[str, str]:
+        """The start form of the caller `caller_public_id` made (values are resolved before the form)."""
+        return {f"{self.caller_prefix}-reason": "Route matrix: wants to switch", f"{self.caller_prefix}-consent": "y"}
+
+    def helpline_call(self) -> str:
+        """An open call of liisa's (the help-line persona) with a fresh resident of Järvenpää, who has no listing."""
+        from portal.models import HelplineCall
+
+        person, _ = self.fresh_person()
+        person.home_municipality_code = "186"
+        liisa = db.session.scalar(select(StaffUser.id).filter_by(oidc_subject="liisa.neuvoja"))
+        assert liisa is not None, "liisa.neuvoja has not logged in"
+        call = HelplineCall(staff_id=liisa, person_id=person.id, reason="Route matrix", consent=True)
+        db.session.add(call)
+        db.session.commit()
+        return call.public_id
+
+    def call_flag_form(self) -> dict[str, str]:
+        return {
+            "category": "other",
+            "description": "Route matrix: a referral was lost",
+            "contact_method": "portal",
+            "language": "fi",
+            "request_key": services.new_request_key(),
+        }
+
     def _chat(self, status: str, assignee: int | None) -> str:
         """A fresh resident's chat handed to the help line, `status`, taken by `assignee` (None: waiting)."""
         from portal.models import Conversation
