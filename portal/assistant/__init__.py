@@ -9,8 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.assistant.facts import Facts, facts_for, public_facts
-from portal.assistant.knowledge import ACTIONS, LANGUAGES, Entry, KnowledgeBase, KnowledgeError, knowledge_base
+from portal.assistant.knowledge import (
+    ACTIONS,
+    LANGUAGES,
+    SMALL_TALK_KEY,
+    Entry,
+    KnowledgeBase,
+    KnowledgeError,
+    knowledge_base,
+)
 from portal.assistant.match import HANDOVER, match_question
+from portal.assistant.text import words
 
 __all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_MARGIN", "Facts", "KnowledgeError", "Reply", "answer", "facts_for"]
 
@@ -63,16 +72,30 @@ def answer(
     threshold = threshold if confidence is None else confidence
     found = match_question(base.indexes[language], question[:MAX_QUESTION_CHARS])
     if found.best is None:
-        return _unsure(base, language, 0.0, None)
+        return _small_talk(base, question, language, 0.0, None) or _unsure(base, language, 0.0, None)
     key, score = found.best
     runner_up = found.runner_up
     sure = score >= threshold and (runner_up is None or score - runner_up[1] >= margin)
     if key == HANDOVER and sure:
         return Reply(None, None, base.handover_reply[language], None, None, None, score, runner_up, True, True)
+    if key.startswith(SMALL_TALK_KEY) and sure:
+        talk = base.small_talk[key.removeprefix(SMALL_TALK_KEY)]
+        return Reply(None, None, talk.reply[language], None, None, None, score, runner_up, False, False)
     entry = base.entry(key)
     if entry is None or not sure:
-        return _unsure(base, language, score, runner_up)
+        return _small_talk(base, question, language, score, runner_up) or _unsure(base, language, score, runner_up)
     return _reply(base, entry, language, facts or public_facts(), score, runner_up)
+
+
+def _small_talk(
+    base: KnowledgeBase, question: str, language: str, score: float, runner_up: tuple[str, float] | None
+) -> Reply | None:
+    """A greeting or thanks that is no question the assistant can answer: the polite reply, still not sure."""
+    said = set(words(question, language))
+    for talk in base.small_talk.values():
+        if said & talk.words[language]:
+            return Reply(None, None, talk.reply[language], None, None, None, score, runner_up, False, False)
+    return None
 
 
 def _unsure(base: KnowledgeBase, language: str, score: float, runner_up: tuple[str, float] | None) -> Reply:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from portal.assistant.facts import FACTS
 from portal.assistant.match import Index, build_index
+from portal.assistant.text import words as words_of
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,13 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class SmallTalk:
+    phrases: Mapping[str, tuple[str, ...]]  # per language: matched like questions
+    words: Mapping[str, frozenset[str]]  # per language: the phrases' words, as portal.assistant.text.words gives them
+    reply: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     source: str
     entries: tuple[Entry, ...]
@@ -109,6 +117,7 @@ class KnowledgeBase:
     action_labels: Mapping[str, Mapping[str, str]]  # action -> language -> link text
     handover_phrases: Mapping[str, tuple[str, ...]]
     synonyms: Mapping[str, tuple[tuple[str, ...], ...]]  # per language: groups of words that mean the same here
+    small_talk: Mapping[str, SmallTalk]  # "greeting", "thanks"
     indexes: Mapping[str, Index] = field(repr=False)
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -254,6 +263,25 @@ def _synonyms(value: Any) -> tuple[dict[str, tuple[tuple[str, ...], ...]], list[
     return found, problems
 
 
+def _small_talk(value: Any) -> tuple[dict[str, SmallTalk], list[str]]:
+    """Optional: kinds of small talk ("greeting", "thanks"), each with its words and reply in every language."""
+    if value is None:
+        return {}, []
+    if not isinstance(value, dict):
+        return {}, ["'small_talk' must map each kind (greeting, thanks) to its words and reply"]
+    found, problems = {}, []
+    for kind, item in value.items():
+        if kind not in SMALL_TALK or not isinstance(item, dict):
+            problems.append(f"'small_talk': unknown kind '{kind}' (use {', '.join(SMALL_TALK)})")
+            continue
+        phrases, wrong = _per_language(item.get("phrases"), f"'small_talk' {kind} phrases", lists=True)
+        reply, more = _per_language(item.get("reply"), f"'small_talk' {kind} reply")
+        problems += wrong + more
+        folded = {lang: frozenset(w for phrase in ps for w in words_of(phrase, lang)) for lang, ps in phrases.items()}
+        found[kind] = SmallTalk(phrases, folded, reply)
+    return found, problems
+
+
 def parse_knowledge(text: str, source: str = "<text>") -> KnowledgeBase:
     """Validate a knowledge base given as YAML text and build its indexes, or raise KnowledgeError."""
     try:
@@ -270,6 +298,8 @@ def parse_knowledge(text: str, source: str = "<text>") -> KnowledgeBase:
     phrases, found = _per_language(data.get("handover_phrases"), "'handover_phrases'", lists=True)
     problems += found
     synonyms, found = _synonyms(data.get("synonyms"))
+    problems += found
+    small_talk, found = _small_talk(data.get("small_talk"))
     problems += found
     labels: dict[str, dict[str, str]] = {}
     raw_labels = data.get("action_labels")
@@ -297,12 +327,17 @@ def parse_knowledge(text: str, source: str = "<text>") -> KnowledgeBase:
         raise KnowledgeError(source, problems)
     indexes = {}
     for language in LANGUAGES:
-        targets = [(entry.id, [entry.texts[language].title, *entry.texts[language].questions]) for entry in entries]
+        targets = [(entry.id, (entry.texts[language].title, *entry.texts[language].questions)) for entry in entries]
+        targets += [(SMALL_TALK_KEY + kind, talk.phrases[language]) for kind, talk in small_talk.items()]
         indexes[language] = build_index(targets, phrases[language], language, synonyms[language])
-    return KnowledgeBase(source, tuple(entries), fallback, handover_reply, labels, phrases, synonyms, indexes)
+    return KnowledgeBase(
+        source, tuple(entries), fallback, handover_reply, labels, phrases, synonyms, small_talk, indexes
+    )
 
 
-_TOP_LEVEL = ("fallback", "handover_reply", "handover_phrases", "action_labels", "synonyms", "entries")
+_TOP_LEVEL = ("fallback", "handover_reply", "handover_phrases", "action_labels", "synonyms", "small_talk", "entries")
+SMALL_TALK = ("greeting", "thanks")
+SMALL_TALK_KEY = "__talk__"  # index keys of small talk: "__talk__greeting", "__talk__thanks"
 
 
 def load_knowledge(path: Path | str) -> KnowledgeBase:

@@ -28,25 +28,26 @@ def _listed(words: str) -> frozenset[str]:
 # apart ("what is a sote centre", "what is my sote centre", "which centre am I with now", "must I choose").
 _FINNISH_STOP = _listed("""
     ja tai sekä mutta mut että et kun jos niin kuin myös vain vaan sitten siis no ni niinku kyl kyllä joo jo
+    tota tuota ihan vähän vaikka just siinä
     minä mä mie mää sinä sä sie hän se sen sillä siitä sitä ne niiden tämä tää tässä tätä tästä tuo tuon
     on ole olen oon olet oot oli ovat olla olisi olin olisin ollut onko
     voi voin voit voitte voiko voinko voisinko voisitko voitko voitteko voisi voisin saa saako saanko saan
     teen tehdä tehdään teet tekee tein tehnyt jotain jotakin joku jonkun jokin mitään mikään kukaan ketään
-    ko kö han hei moi terve kiitos plz pliis
+    ko kö han plz pliis
 """)
 _SWEDISH_STOP = _listed("""
-    och eller men att när om som så också bara då ju väl nog
+    och eller men att när om som så också bara då ju väl nog typ liksom alltså
     jag du han hon den det de dem vi ni man någon något några någonting nånting
     är var vara varit blir bli har hade ha kan kunde ska skall skulle vill ville får fick
     göra gör gjorde gjort av i på till för med från hos vid åt ur
-    en ett hej tack snälla
+    en ett snälla
 """)
 _ENGLISH_STOP = _listed("""
-    a an the and or but that so if then also just
+    a an the and or but that so if then also just let even like really anyway here there still yet
     i me you he she it its we they them this these those something anything someone anyone
     is am are was were be been being do does did doing have has had
     can could should would will shall may might make makes made
-    to of in on at for with by from about into as please pls hi hello hey thanks thank
+    to of on at for with by from about into as please pls
 """)
 # Spoken and chat forms of common words, read as the written word before stemming ("uus" is "uusi", "funkar" is
 # "fungerar"). Only forms that cannot mean anything else here; a stemmer cannot guess them.
