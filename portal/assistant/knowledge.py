@@ -104,7 +104,7 @@ class Entry:
 @dataclass(frozen=True)
 class SmallTalk:
     phrases: Mapping[str, tuple[str, ...]]  # per language: matched like questions
-    words: Mapping[str, frozenset[str]]  # per language: the phrases' words, as portal.assistant.text.words gives them
+    words: Mapping[str, frozenset[str]]  # per language: the one-word phrases, as portal.assistant.text.words gives them
     reply: Mapping[str, str]
 
 
@@ -263,6 +263,11 @@ def _synonyms(value: Any) -> tuple[dict[str, tuple[tuple[str, ...], ...]], list[
     return found, problems
 
 
+def _one_word(phrases: tuple[str, ...], language: str) -> frozenset[str]:
+    """The phrases of one word ("kiitos"): they mark small talk in a longer message too ("kiitos, mutta...")."""
+    return frozenset(found[0] for phrase in phrases if len(found := words_of(phrase, language)) == 1)
+
+
 def _small_talk(value: Any) -> tuple[dict[str, SmallTalk], list[str]]:
     """Optional: kinds of small talk ("greeting", "thanks"), each with its words and reply in every language."""
     if value is None:
@@ -277,8 +282,7 @@ def _small_talk(value: Any) -> tuple[dict[str, SmallTalk], list[str]]:
         phrases, wrong = _per_language(item.get("phrases"), f"'small_talk' {kind} phrases", lists=True)
         reply, more = _per_language(item.get("reply"), f"'small_talk' {kind} reply")
         problems += wrong + more
-        folded = {lang: frozenset(w for phrase in ps for w in words_of(phrase, lang)) for lang, ps in phrases.items()}
-        found[kind] = SmallTalk(phrases, folded, reply)
+        found[kind] = SmallTalk(phrases, {lang: _one_word(ps, lang) for lang, ps in phrases.items()}, reply)
     return found, problems
 
 

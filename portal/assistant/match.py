@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from portal.assistant.text import stems
 
@@ -33,7 +34,6 @@ class Settings:
     """How scores are made; chosen on the knowledge base's own questions (docs/assistant.md, "Tuning")."""
 
     typo_cutoff: float = 80.0  # rapidfuzz ratio from which two stems of 7+ letters count as the same word mistyped
-    short_typo_cutoff: float = 85.0  # the same for stems of 5 or 6 letters (shorter ones must be written right)
     prefix_min: int = 4  # letters two stems must share at the start to count as one word with other endings
     part_min: int = 4  # letters a stem must have to count when found inside a compound
     precision_weight: float = 0.8  # share of the question covered, against the share of the target covered
@@ -179,13 +179,17 @@ def _find_similar(index: Index, stem: str) -> tuple[tuple[int, float], ...]:
     if exact is not None:
         found[exact] = 1.0
     if not stem.startswith(SYNONYM):
-        if len(stem) >= 5:
-            # One wrong letter in five is too many: "wheez" is not "where"; a missing or doubled one is fine.
-            cutoff = settings.typo_cutoff if len(stem) > 6 else settings.short_typo_cutoff
+        if len(stem) > 6:
             for _, score, position in process.extract(
-                stem, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+                stem, vocabulary, scorer=fuzz.ratio, score_cutoff=settings.typo_cutoff, limit=None
             ):
                 found[position] = max(found.get(position, 0.0), (score / 100) ** 2)
+        elif len(stem) >= 5:
+            # One letter wrong, missing, extra or swapped ("chnag"); two in five is another word ("wheez", "where").
+            for _, distance, position in process.extract(
+                stem, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=None
+            ):
+                found[position] = max(found.get(position, 0.0), (1 - distance / len(stem)) ** 2)
         if len(stem) >= min(settings.prefix_min, settings.part_min):
             for other, _, position in process.extract(
                 stem, vocabulary, scorer=fuzz.partial_ratio, score_cutoff=80, limit=None

@@ -31,7 +31,7 @@ _FINNISH_STOP = _listed("""
     tota tuota ihan vähän vaikka just siinä
     minä mä mie mää sinä sä sie hän se sen sillä siitä sitä ne niiden tämä tää tässä tätä tästä tuo tuon
     on ole olen oon olet oot oli ovat olla olisi olin olisin ollut onko
-    voi voin voit voitte voiko voinko voisinko voisitko voitko voitteko voisi voisin saa saako saanko saan
+    voi voin voit voitte voiko voinko voisinko voisitko voitko voitteko voisi voisin saa saako saanko
     teen tehdä tehdään teet tekee tein tehnyt jotain jotakin joku jonkun jokin mitään mikään kukaan ketään
     ko kö han plz pliis
 """)
