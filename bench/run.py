@@ -21,10 +21,12 @@ One run measures, in order:
    same app, in a child process on SQLite;
 7. the review console (`bench.flags`): 100 000 flags over 2 000 providers, the organiser's filtered queue page and
    duplicate suggestions for new flags, in a child process on SQLite, and again on PostgreSQL when there is one;
+8. the chat assistant (`bench.chat`): its accuracy per language on the evaluation questions, the share answered
+   confidently and wrongly, and the time of one answer over the whole knowledge base;
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
 BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
-for step 5, `--only wallet` for step 6, `--only flags` for step 7.
+for step 5, `--only wallet` for step 6, `--only flags` for step 7, `--only chat` for step 8.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from bench.audit import AuditSettings, measure_audit
 from bench.audit import doc_section as audit_doc_section
+from bench.chat import doc_section as chat_doc_section
 from bench.choices import ChoiceSettings, doc_section, measure_choices
 from bench.flags import FlagBenchSettings
 from bench.flags import doc_section as flags_doc_section
@@ -158,6 +161,24 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "flags_similar_p95_ms": ("duplicate suggestions for a new flag, 95th percentile (SQLite)", "ms", ("<=", 200)),
     "flags_queue_p95_ms_postgresql": ("the queue page on PostgreSQL, 95th percentile", "ms", None),
     "flags_similar_p95_ms_postgresql": ("duplicate suggestions on PostgreSQL, 95th percentile", "ms", None),
+    "chat_answer_accuracy": ("chat assistant: answered right, the worst language's share", "", (">=", 0.85)),
+    "chat_confident_wrong": (
+        "chat assistant: answered confidently and wrongly, the worst language's",
+        "",
+        ("<=", 0.05),
+    ),
+    **{
+        f"chat_{figure}_{language}": (f"{meaning}, {name}", "", None)
+        for language, name in (
+            ("fi", "Finnish"),
+            ("sv", "Swedish"),
+            ("selko", "plain-language Finnish"),
+            ("en", "English"),
+        )
+        for figure, meaning in (("answer_accuracy", "answered right"), ("confident_wrong", "confidently wrong"))
+    },
+    "chat_answer_p50_ms": ("chat assistant: one answer over the whole knowledge base, median", "ms", None),
+    "chat_answer_p95_ms": ("the same, 95th percentile", "ms", ("<=", 50)),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
 OPTIONAL_FIGURES = {
@@ -166,6 +187,7 @@ OPTIONAL_FIGURES = {
     *(key for key in FIGURES if key.startswith("wallet_") and "page" in key),  # older results lack them
     *(key for key in FIGURES if key.startswith(("choice_", "audit_"))),  # on PostgreSQL only
     *(key for key in FIGURES if key.startswith("flags_")),  # older results lack them
+    *(key for key in FIGURES if key.startswith("chat_")),  # older results lack them
 }
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
 
@@ -612,7 +634,27 @@ def measure_review_console(settings: Settings, work: Path, run: Run) -> None:
     run.notes["flags_postgresql"] = str(found.get("flags", ""))
 
 
-# -- 8. results -----------------------------------------------------------------------------------------------
+# -- 8. the chat assistant ----------------------------------------------------------------------------------------
+
+
+def measure_chat(run: Run) -> None:
+    """bench/chat.py in a child process: the app with the real knowledge base, a fresh interpreter's caches."""
+    log("chat assistant: accuracy on the evaluation questions and the time of one answer")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.chat"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BenchError(f"bench.chat failed:\n{done.stderr[-2000:]}")
+    found = json.loads(done.stdout[done.stdout.index("{") :])
+    run.figures.update({key: value for key, value in found.items() if key in FIGURES})
+    misses = sum(1 for line in done.stderr.splitlines() if line.startswith(("miss ", "WRONG ")))
+    run.notes["chat"] = (
+        f"{misses} of {sum(found[f'chat_questions_{lang}'] for lang in ('fi', 'sv', 'selko', 'en'))} "
+        "questions not answered right; `python -m bench.chat` lists them"
+    )
+
+
+# -- 9. results -----------------------------------------------------------------------------------------------
 
 
 def ordered_results(figures: dict[str, float]) -> dict[str, float]:
@@ -648,6 +690,7 @@ below are written by the benchmark itself; do not edit them by hand (edit the te
     BENCH_ONLY=audit make bench     # only the access log (step 5), likewise
     BENCH_ONLY=wallet make bench    # only the wallet import (step 6), likewise
     BENCH_ONLY=flags make bench     # only the review console (step 7), likewise
+    BENCH_ONLY=chat make bench      # only the chat assistant (step 8), likewise
 
 A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
 on the first run and cached under `bench/.cache/` (gitignored), keyed by the generator's parameters and
@@ -716,6 +759,9 @@ more than between runs.
 | `wallet_reimport_unchanged_seconds` | ≤ 15 s |
 | `flags_queue_p95_ms` | ≤ 100 ms |
 | `flags_similar_p95_ms` | ≤ 200 ms |
+| `chat_answer_accuracy` | ≥ 0.85 in every language |
+| `chat_confident_wrong` | ≤ 0.05 in every language |
+| `chat_answer_p95_ms` | ≤ 50 ms |
 
 ## Latest run
 
@@ -758,6 +804,8 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         notes.append("- Only the wallet import was measured in this run; the other figures are the last full run's.")
     if settings.only == "flags":
         notes.append("- Only the review console was measured in this run; the other figures are the last full run's.")
+    if settings.only == "chat":
+        notes.append("- Only the chat assistant was measured in this run; the other figures are the last full run's.")
     notes += [
         f"- Listings, {key.removeprefix('choice_')}: {note}."
         for key, note in run.notes.items()
@@ -766,12 +814,16 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
     notes += [f"- Access log: {note}." for key, note in run.notes.items() if key.startswith("audit")]
     notes += [f"- Wallet import: {note}." for key, note in run.notes.items() if key.startswith("wallet")]
     notes += [f"- Review console: {note}." for key, note in run.notes.items() if key.startswith("flags")]
+    notes += [f"- Chat assistant: {note}." for key, note in run.notes.items() if key.startswith("chat")]
     if settings.only is not None and settings.doc_path is not None and settings.doc_path.is_file():
         notes = kept_notes(settings.doc_path.read_text(encoding="utf-8"), settings.only) + notes
     listings = doc_section(listing_settings(settings))
     audit = audit_doc_section(access_log_settings(settings))
     wallet = (
-        wallet_doc_section(county_wallet_settings(settings)) + WALLET_PAGE_DOC + flags_doc_section(FlagBenchSettings())
+        wallet_doc_section(county_wallet_settings(settings))
+        + WALLET_PAGE_DOC
+        + flags_doc_section(FlagBenchSettings())
+        + chat_doc_section()
     )
     return DOC_TEMPLATE.format(
         run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit, wallet=wallet
@@ -783,6 +835,7 @@ STEP_NOTES = {
     "audit": "- Access log",
     "wallet": "- Wallet import",
     "flags": "- Review console",
+    "chat": "- Chat assistant",
 }  # how the notes of a step that runs alone begin
 
 
@@ -839,6 +892,8 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
         measure_wallet_pages(work, run)
     if settings.only in (None, "flags"):
         measure_review_console(settings, work, run)
+    if settings.only in (None, "chat"):
+        measure_chat(run)
     if settings.only is not None:  # over the last full run's figures, whose run time stays
         if not settings.results_path.is_file():
             raise BenchError(f"--only {settings.only} merges into {settings.results_path}: run the whole bench first")
@@ -872,9 +927,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
     parser.add_argument(
         "--only",
-        choices=["choices", "audit", "wallet", "flags"],
+        choices=["choices", "audit", "wallet", "flags", "chat"],
         default=os.environ.get("BENCH_ONLY") or None,
-        help="only the listings, the access log or the wallet import, merged into the existing results "
+        help="only the listings, the access log, the wallet, the review console or the chat assistant, merged into "
+        "the existing results "
         "(default: $BENCH_ONLY)",
     )
     parser.add_argument("--audit-rows", type=int, help="access log rows to verify (default: 20 per location)")
