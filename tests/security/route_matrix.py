@@ -307,6 +307,22 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("review.figures_download", "GET"): Route(staff_with(*ORGANISING), values={"table": "category"}),
     ("review.feedback", "GET"): Route(staff_with(*ORGANISING)),
     ("review.feedback_download", "GET"): Route(staff_with(*ORGANISING)),
+    # The chat: anyone's, found through the asker's own session (nobody has one yet when the matrix asks, so what
+    # needs a chat finds none); asking for a person with nobody on duty asks a visitor without a person to log in,
+    # and leaves a logged-in resident's question as a message.
+    ("chat.page", "GET"): Route(public()),
+    ("chat.send", "POST"): Route(public(303), form={"text": "Route matrix"}),
+    ("chat.person", "POST"): Route(
+        _columns(anonymous=OK(), **{name: OK(303) for name in RESIDENTS + ACTING}, **dict.fromkeys(STAFF, OK())),
+        form={},
+    ),
+    ("chat.updates", "GET"): Route(public(204), values={"tag": "0"}),
+    ("chat.consent", "POST"): Route(_columns(**dict.fromkeys(ROLE_NAMES, HIDDEN)), form={}),
+    ("chat.close", "POST"): Route(_columns(**dict.fromkeys(ROLE_NAMES, HIDDEN)), form={}),
+    ("chat.rate", "POST"): Route(_columns(**dict.fromkeys(ROLE_NAMES, HIDDEN)), form={"rating": "5"}),
+    ("chat.new", "POST"): Route(public(303), form={}),
+    ("chat.transcript", "GET"): Route(_columns(**dict.fromkeys(ROLE_NAMES, HIDDEN))),
+    ("chat.transcript_download", "GET"): Route(_columns(**dict.fromkeys(ROLE_NAMES, HIDDEN))),
     # The help line's phone calls: finding the caller (the identity code in the POST body), the call started with
     # their consent, and what the worker does for them on it. Each call is liisa's, for a fresh resident of
     # Järvenpää with no listing, made afresh for each ask (ending it uses it up).
