@@ -292,6 +292,18 @@ def test_an_answer_takes_well_under_the_budget(app):
     assert (time.perf_counter() - started) / 20 < 0.5  # generous: bench/chat.py measures the real figure
 
 
+def test_every_action_is_a_page_without_arguments(app):
+    from flask import url_for
+
+    from portal.assistant.knowledge import ACTIONS
+
+    with app.test_request_context():
+        for action, endpoint in ACTIONS.items():
+            assert url_for(endpoint), action
+    base = load_knowledge(DEFAULT_PATH)
+    assert {entry.action for entry in base.entries if entry.action} <= set(base.action_labels)
+
+
 # -- the CLI --------------------------------------------------------------------------------------------------
 
 
