@@ -167,3 +167,55 @@ def test_the_chat_works_without_javascript(browser: Browser, live_server):
     page.locator("form[action='/chat/person'] button").click()  # out of hours, not logged in: log in first
     expect(page.locator("#chat-status a[href^='/login']")).to_be_visible()
     context.close()
+
+
+def forget_listings(app, sub: str) -> None:
+    """The caller starts with no listing, so each language's call makes a first choice the rules always allow."""
+    from sqlalchemy import delete, select
+
+    from portal.models import Choice, ListingSlot, OutboxMessage, Person
+
+    with app.app_context():
+        person_id = db.session.scalar(select(Person.id).where(Person.oidc_subject == sub))
+        choices = select(Choice.id).where(Choice.person_id == person_id)
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.choice_id.in_(choices)))
+        db.session.execute(update(Choice).where(Choice.person_id == person_id).values(previous_choice_id=None))
+        db.session.execute(delete(Choice).where(Choice.person_id == person_id))
+        db.session.execute(delete(ListingSlot).where(ListingSlot.person_id == person_id))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_worker_helps_a_phone_caller_choose_a_sote_centre(page: Page, browser: Browser, live_server, language):
+    from portal.demo.personas import PERSONAS
+
+    app, base = live_server.app, live_server.url
+    log_in(page, base, "sari.nieminen", "resident")  # a resident is found once they have logged in to Valinta
+    forget_listings(app, "sari.nieminen")
+    worker_context = browser.new_context()
+    worker = worker_context.new_page()
+    log_in(worker, base, "liisa.neuvoja", "staff")
+    worker.goto(base + with_language("/helpline/callers", language))
+    worker.locator("#identity_code").fill(PERSONAS["sari.nieminen"].claims["urn:oid:1.2.246.21"])
+    worker.locator("form[action='/helpline/callers'] button[type=submit]").click()
+    assert "urn" not in worker.url and "-956" not in worker.url  # the code never reaches a URL
+    start = worker.locator("form[action$='/start']")
+    start.locator("input[name$='reason']").fill("Haluaa valita sote-keskuksen")
+    start.locator("input[name$='consent']").check()
+    start.locator("button[type=submit]").click()
+    no_violations(worker, f"phone call {language}")
+    worker.locator("a[href*='/choose?kind=sote_centre']").click()
+    worker.locator("#q").fill("Järvenpää")
+    worker.locator("form.filters button[type=submit]").click()
+    worker.locator("#results a[href*='/check?']").first.click()
+    no_violations(worker, f"phone call check {language}")
+    worker.locator("form[action$='/confirm'] button[type=submit]").click()
+    expect(worker.locator(".notice--success")).to_be_visible()
+    worker.locator("form[action$='/end'] button[type=submit]").click()
+    worker_context.close()
+
+    page.goto(base + with_language("/my-data/access", language))
+    main = page.locator("main")
+    expect(main).to_contain_text(translated(app, language, "Started helping you on the phone, with your consent"))
+    expect(main).to_contain_text(translated(app, language, "Made a choice of unit for you"))
+    no_violations(page, f"access log after a call {language}")
