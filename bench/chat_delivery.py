@@ -583,18 +583,22 @@ def doc_section(settings: DeliverySettings | None = None) -> str:
     settings = settings or DeliverySettings()
     return f"""\
    **Delivery between processes** (`bench/chat_delivery.py`, PostgreSQL only). A fresh database gets
-   {settings.conversations} open chats, each taken by a help-line worker ({settings.chats_per_worker} a worker), and
-   a session for every resident and worker. The portal runs as two gunicorn processes ({settings.server_workers}
-   sync workers each) on that database, as two hosts would: the residents talk only to the first, the workers only
-   to the second. Every side runs as its browser's htmx panel does: it asks `updates?tag=` as often as the page's
-   `hx-trigger` says (every 2 s) from a random phase, gets a 204 while nothing changed, and takes the new panel and
-   tag when something did; each worker's console polls its queues likewise. {settings.messages_per_conversation}
-   messages a chat, in turns from each side, are sent at random moments over {settings.seconds:g} s.
-   `chat_delivery_p50_ms` and `chat_delivery_p95_ms` time each message from the start of its POST to the first
-   answer on the other side that shows it (both directions together; the notes give each); `chat_poll_p95_ms` is
-   the round trip of a 204 poll. With polls every 2 s from a random phase, a message waits half an interval for the
-   next poll on the median, so `chat_delivery_p50_ms` cannot be below about 1 000 ms whatever the server does; the
-   rest is the POST's and the poll's own time, and queueing when the machine is busy.
+   {settings.conversations} open chats, each taken by a help-line worker ({settings.chats_per_worker} chats a \
+worker), and a session for every
+   resident and worker. The portal runs as two gunicorn processes ({settings.server_workers} sync workers each) on \
+that database, as
+   two hosts would: the residents talk only to the first, the workers only to the second. Every side runs as its
+   browser's htmx panel does: it asks `updates?tag=` as often as the page's `hx-trigger` says (every 2 s) from a
+   random phase, gets a 204 while nothing changed, and takes the new panel and tag when something did; each
+   worker's console polls its queues likewise. {settings.messages_per_conversation} messages a chat, in turns \
+from each side, are sent at random
+   moments over {settings.seconds:g} s. `chat_delivery_p50_ms` and `chat_delivery_p95_ms` time each message from \
+the start of its POST to
+   the first answer on the other side that shows it (both directions together; the notes give each);
+   `chat_poll_p95_ms` is the round trip of a poll answered 204. With polls every 2 s from a random phase, a message
+   waits on the median half an interval for the other side's next poll, so `chat_delivery_p50_ms` cannot be much
+   below 1 000 ms whatever the servers do; the rest is the POST's and the poll's own time, and queueing when the
+   machine is busy.
 """
 
 

@@ -22,7 +22,9 @@ One run measures, in order:
 7. the review console (`bench.flags`): 100 000 flags over 2 000 providers, the organiser's filtered queue page and
    duplicate suggestions for new flags, in a child process on SQLite, and again on PostgreSQL when there is one;
 8. the chat assistant (`bench.chat`): its accuracy per language on the evaluation questions, the share answered
-   confidently and wrongly, and the time of one answer over the whole knowledge base;
+   confidently and wrongly, and the time of one answer over the whole knowledge base; and the chat's delivery
+   between processes (`bench.chat_delivery`, PostgreSQL only): 200 open chats, residents on one gunicorn process
+   and help-line workers on another, each side polling every 2 s, the time from a message sent to it shown;
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
 BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
@@ -54,6 +56,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from bench.audit import AuditSettings, measure_audit
 from bench.audit import doc_section as audit_doc_section
 from bench.chat import doc_section as chat_doc_section
+from bench.chat_delivery import DeliverySettings, measure_delivery
+from bench.chat_delivery import doc_section as delivery_doc_section
 from bench.choices import ChoiceSettings, doc_section, measure_choices
 from bench.flags import FlagBenchSettings
 from bench.flags import doc_section as flags_doc_section
@@ -179,6 +183,18 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     },
     "chat_answer_p50_ms": ("chat assistant: one answer over the whole knowledge base, median", "ms", None),
     "chat_answer_p95_ms": ("the same, 95th percentile", "ms", ("<=", 50)),
+    "chat_delivery_conversations": ("chat delivery: open chats, two app processes on PostgreSQL", "", None),
+    "chat_delivery_messages": ("messages timed, both ways", "", None),
+    "chat_delivery_p50_ms": (
+        "a message from its POST on one process to the other side's poll on the other showing it, median",
+        "ms",
+        ("<=", 1000),
+    ),
+    "chat_delivery_p95_ms": ("the same, 95th percentile", "ms", ("<=", 2000)),
+    "chat_delivery_max_ms": ("the same, the slowest", "ms", None),
+    "chat_delivery_lost": ("messages not shown on the other side within 10 s of the last send", "", ("<=", 0)),
+    "chat_poll_p95_ms": ("a poll answered 204 (nothing new), round trip, 95th percentile", "ms", None),
+    "chat_polls_per_second": ("polls the two processes answered a second, both sides and the consoles", "/s", None),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
 OPTIONAL_FIGURES = {
@@ -214,6 +230,7 @@ class Settings:
     only: str | None = None  # "choices" or "audit": only step 4 or 5, merged into the figures already in results_path
     audit: AuditSettings | None = None  # default: `access_log_settings`, which scales with `locations`
     wallet: WalletSettings | None = None  # default: `county_wallet_settings`, which scales with `locations`
+    chat_delivery: DeliverySettings | None = None  # default: `delivery_settings`, which scales with `locations`
 
 
 @dataclass
@@ -654,6 +671,31 @@ def measure_chat(run: Run) -> None:
     )
 
 
+def delivery_settings(settings: Settings) -> DeliverySettings:
+    """The chat delivery benchmark's settings: given, or one open chat per 250 catalogue locations (200 at national
+    scale) with the sends spread over four load windows (40 s), so that a tiny run of the harness stays tiny."""
+    if settings.chat_delivery is not None:
+        return settings.chat_delivery
+    return DeliverySettings(
+        conversations=max(4, min(200, settings.locations // 250)),
+        seconds=min(40.0, 4 * settings.load_seconds),
+        warmup_seconds=min(4.0, settings.warmup_seconds + 1),
+    )
+
+
+def measure_chat_delivery(settings: Settings, work: Path, run: Run) -> None:
+    """bench/chat_delivery.py in a scratch PostgreSQL database: its two gunicorn processes, the client here."""
+    with postgresql_server(settings) as server_url:
+        if server_url is None:
+            run.notes["chat_delivery"] = "not measured (no PostgreSQL)"
+            return
+        with scratch_database(server_url) as database_url:
+            notes: dict[str, str] = {}
+            found = measure_delivery(database_url, delivery_settings(settings), log=log, work_dir=work, notes=notes)
+    run.figures.update({key: value for key, value in found.items() if key in FIGURES})
+    run.notes.update(notes)
+
+
 # -- 9. results -----------------------------------------------------------------------------------------------
 
 
@@ -690,7 +732,7 @@ below are written by the benchmark itself; do not edit them by hand (edit the te
     BENCH_ONLY=audit make bench     # only the access log (step 5), likewise
     BENCH_ONLY=wallet make bench    # only the wallet import (step 6), likewise
     BENCH_ONLY=flags make bench     # only the review console (step 7), likewise
-    BENCH_ONLY=chat make bench      # only the chat assistant (step 8), likewise
+    BENCH_ONLY=chat make bench      # only the chat (step 8: the assistant and the delivery), likewise
 
 A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
 on the first run and cached under `bench/.cache/` (gitignored), keyed by the generator's parameters and
@@ -762,6 +804,9 @@ more than between runs.
 | `chat_answer_accuracy` | ≥ 0.85 in every language |
 | `chat_confident_wrong` | ≤ 0.05 in every language |
 | `chat_answer_p95_ms` | ≤ 50 ms |
+| `chat_delivery_p50_ms` | ≤ 1000 ms |
+| `chat_delivery_p95_ms` | ≤ 2000 ms |
+| `chat_delivery_lost` | 0 |
 
 ## Latest run
 
@@ -805,7 +850,7 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
     if settings.only == "flags":
         notes.append("- Only the review console was measured in this run; the other figures are the last full run's.")
     if settings.only == "chat":
-        notes.append("- Only the chat assistant was measured in this run; the other figures are the last full run's.")
+        notes.append("- Only the chat was measured in this run; the other figures are the last full run's.")
     notes += [
         f"- Listings, {key.removeprefix('choice_')}: {note}."
         for key, note in run.notes.items()
@@ -814,7 +859,12 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
     notes += [f"- Access log: {note}." for key, note in run.notes.items() if key.startswith("audit")]
     notes += [f"- Wallet import: {note}." for key, note in run.notes.items() if key.startswith("wallet")]
     notes += [f"- Review console: {note}." for key, note in run.notes.items() if key.startswith("flags")]
-    notes += [f"- Chat assistant: {note}." for key, note in run.notes.items() if key.startswith("chat")]
+    notes += [
+        f"- Chat assistant: {note}."
+        for key, note in run.notes.items()
+        if key.startswith("chat") and not key.startswith("chat_delivery")
+    ]
+    notes += [f"- Chat delivery: {note}." for key, note in run.notes.items() if key.startswith("chat_delivery")]
     if settings.only is not None and settings.doc_path is not None and settings.doc_path.is_file():
         notes = kept_notes(settings.doc_path.read_text(encoding="utf-8"), settings.only) + notes
     listings = doc_section(listing_settings(settings))
@@ -824,6 +874,8 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         + WALLET_PAGE_DOC
         + flags_doc_section(FlagBenchSettings())
         + chat_doc_section()
+        + "\n"
+        + delivery_doc_section(delivery_settings(settings))
     )
     return DOC_TEMPLATE.format(
         run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit, wallet=wallet
@@ -835,7 +887,7 @@ STEP_NOTES = {
     "audit": "- Access log",
     "wallet": "- Wallet import",
     "flags": "- Review console",
-    "chat": "- Chat assistant",
+    "chat": "- Chat ",  # the assistant's and the delivery's
 }  # how the notes of a step that runs alone begin
 
 
@@ -894,6 +946,7 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
         measure_review_console(settings, work, run)
     if settings.only in (None, "chat"):
         measure_chat(run)
+        measure_chat_delivery(settings, work, run)
     if settings.only is not None:  # over the last full run's figures, whose run time stays
         if not settings.results_path.is_file():
             raise BenchError(f"--only {settings.only} merges into {settings.results_path}: run the whole bench first")
@@ -929,8 +982,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only",
         choices=["choices", "audit", "wallet", "flags", "chat"],
         default=os.environ.get("BENCH_ONLY") or None,
-        help="only the listings, the access log, the wallet, the review console or the chat assistant, merged into "
-        "the existing results "
+        help="only the listings, the access log, the wallet, the review console or the chat (the assistant and the "
+        "delivery between processes), merged into the existing results "
         "(default: $BENCH_ONLY)",
     )
     parser.add_argument("--audit-rows", type=int, help="access log rows to verify (default: 20 per location)")
