@@ -26,6 +26,7 @@ ORGANISER = [
     "/organiser/outbox",
     "/organiser/flags/figures",
     "/organiser/flags/feedback",
+    "/helpline/hours",
 ]
 COMMON = ["/", "/login", "/accessibility", "/no-such-page", "/logged-out", "/wallet/rights", "/chat/", *COMPARE]
 BUDGET = f"/wallet/budgets/{BUDGET_ID}"
@@ -54,7 +55,7 @@ USERS = {
     ),
     "elderly-resident": ("helmi.nieminen", "resident", [*WALLET, "/my-data/access"]),
     "ineligible-resident": ("matti.korhonen", "resident", ["/", "/choices/"]),
-    "helpline": ("liisa.neuvoja", "staff", ["/", "/admin/roles"]),
+    "helpline": ("liisa.neuvoja", "staff", ["/", "/admin/roles", "/helpline/", "/helpline/callers"]),
     "organiser": ("olli.jarjestaja", "staff", ["/", "/organiser/catalogue", *ORGANISER]),
     "admin": ("anna.yllapitaja", "staff", ["/", "/admin/roles", "/organiser/catalogue"]),
 }
