@@ -11,22 +11,29 @@ Each entry's questions (and its title) are targets. A target scores by how much 
 and how much of its own it covers (rarer stems weigh more, like IDF over the entries), blended with rapidfuzz's
 token-set ratio over the stemmed texts; an entry scores by its best target, and a little by how much of the question
 all its targets cover together. The handover phrases ("I want to talk to a person") are one more entry, `HANDOVER`.
+
+Two more signals for what stems miss: Finnish stems that differ only by consonant gradation count as one word
+("aiti", "aid"), and each target's character n-grams, as TF-IDF vectors, give a cosine similarity that is blended in
+where it raises an entry's score (compounds, broken endings, typing errors share most n-grams).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from portal.assistant.text import stems
+from portal.assistant.text import STOP_WORDS, fold, stems, words
 
 HANDOVER = "__handover__"
 CACHE_SIZE = 20_000  # stems remembered per index: the words people use repeat, the rest are typed once
 SYNONYM = "="  # canonical tokens of synonym groups start with it, so they never equal a stem
+SYNONYM_ALIKE = 0.85  # how alike a question's stem must be to a synonym group's member to count as the group
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,27 @@ class Settings:
     unknown_length: int = 6  # ...when it is this long; shorter ones weigh less (short words say less: "ihan", "just")
     ratio_scorer: str = "token_sort_ratio"  # rapidfuzz.fuzz's scorer for the stemmed texts
     near_when_exact: float = 0.75  # how much a near stem counts when the stem itself is known: likely another word
+    gradation_alike: float = 0.9  # Finnish: two stems the same but for consonant gradation ("aiti", "aid")
+    gram_weight: float = 0.4  # share of the score from character n-gram TF-IDF cosine similarity
+    gram_sizes: tuple[int, ...] = (3, 4, 5)  # the n-grams of each word, padded with a space at both ends
+    gram_entry_weight: float = 0.3  # share of the n-gram score from all the entry's targets together
+    unknown_long: int = 4  # in a question of more stems than this, unknown stems weigh less: a story around it
+    clause_words: int = 0  # a message of more words than this is also matched clause by clause (0: never)
+    clause_factor: float = 1.0  # a clause's score counts this much against the whole message's
+
+
+@dataclass(frozen=True)
+class Grams:
+    """Documents as TF-IDF vectors of character n-grams (and synonym groups), L2-normalised, kept as an inverted
+    index: per feature, the documents that have it and its weight in each."""
+
+    features: dict[str, int]
+    idf: np.ndarray  # per feature
+    unknown_idf: float  # a feature no document has weighs as the rarest
+    starts: np.ndarray  # per feature, where its postings begin (one more at the end)
+    documents: np.ndarray  # the postings' documents
+    values: np.ndarray  # the postings' weights
+    keys: np.ndarray  # per document: its key (index into Index.keys)
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,9 @@ class Index:
     phrases: list[tuple[tuple[str, ...], str]]  # synonyms of several words: their stems -> the group's token
     entry_stems: list[frozenset[int]]  # per key: every stem of its targets
     settings: Settings = field(default_factory=Settings)
+    gradation: dict[str, tuple[int, ...]] = field(default_factory=dict)  # Finnish: gradation key -> positions
+    target_grams: Grams | None = None  # each target a document
+    entry_grams: Grams | None = None  # each key's targets together one document
     similar_cache: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict, repr=False)
 
 
@@ -104,8 +135,8 @@ def build_index(
     vocabulary = sorted({s for _, words in stemmed for s in words} | set(singles) | set(singles.values()))
     positions = {s: position for position, s in enumerate(vocabulary)}
     users: dict[int, set[int]] = {}
-    for number, words in stemmed:
-        for s in words:
+    for number, found_stems in stemmed:
+        for s in found_stems:
             users.setdefault(positions[s], set()).add(number)
     count = len(keys)
     rarest = math.log((count + 1) / 1.5)
@@ -128,10 +159,111 @@ def build_index(
     for target in built:
         entry_stems[target.key] |= target.stems
     redirect = {positions[member]: positions[token] for member, token in singles.items() if member != token}
-    return Index(
+    gradation: dict[str, list[int]] = {}
+    if language in GRADATION_LANGUAGES:
+        for position, word in enumerate(vocabulary):
+            key = gradation_key(word)
+            if len(key) >= GRADATION_MIN and not word.startswith(SYNONYM):
+                gradation.setdefault(key, []).append(position)
+    index = Index(
         language, keys, vocabulary, weights, built, unknown, positions, redirect, phrases,
-        [frozenset(found) for found in entry_stems], settings,
+        [frozenset(found) for found in entry_stems], settings, {k: tuple(v) for k, v in gradation.items()},
     )  # fmt: skip
+    if settings.gram_weight:
+        documents = [(number, _gram_counts(index, text, words_of)) for (number, text), (_, words_of) in
+                     zip(texts, stemmed, strict=True)]  # fmt: skip
+        documents = [(number, counts) for number, counts in documents if counts]
+        index.target_grams = _build_grams(documents)
+        together: dict[int, dict[str, float]] = {}
+        for number, counts in documents:
+            mine = together.setdefault(number, {})
+            for feature, times in counts.items():
+                mine[feature] = mine.get(feature, 0.0) + times
+        index.entry_grams = _build_grams(sorted(together.items()))
+    return index
+
+
+GRADATION_LANGUAGES = frozenset({"fi", "selko"})
+GRADATION_MIN = 3  # letters a gradation key needs to be matched on
+_GRADATION = (("ng", "nk"), ("nn", "nt"), ("ll", "lt"), ("rr", "rt"), ("mm", "mp"), ("lj", "lk"), ("rj", "rk"),
+              ("d", "t"), ("v", "p"))  # fmt: skip
+_DOUBLE = re.compile(r"(.)\1")
+
+
+def gradation_key(stem: str) -> str:
+    """A Finnish stem with consonant gradation undone, as a key both grades share: "aiti" and "aid" (äiti, äidin),
+    "kaupunk" and "kaupung", "hoita" and "hoida"; the stem's last vowels and a final "ks" for "s" go too."""
+    key = stem.rstrip("aeiouy")
+    for strong, weak in _GRADATION:
+        key = key.replace(strong, weak)
+    key = _DOUBLE.sub(r"\1", key).rstrip("aeiouy")
+    return key[:-2] + "s" if key.endswith("ks") else key
+
+
+def _gram_counts(index: Index, text: str, canonical: Sequence[str]) -> dict[str, float]:
+    """The features of `text`: each content word's character n-grams, and the synonym groups among its stems."""
+    stop = STOP_WORDS[index.language]
+    counts: dict[str, float] = {}
+    for word in words(text, index.language):
+        if word in stop or (len(word) < 2 and not word.isdigit()):
+            continue
+        padded = f" {fold(word)} "
+        for size in index.settings.gram_sizes:
+            for at in range(len(padded) - size + 1):
+                gram = padded[at : at + size]
+                counts[gram] = counts.get(gram, 0.0) + 1.0
+    for token in canonical:
+        if token.startswith(SYNONYM):
+            counts[token] = counts.get(token, 0.0) + 1.0
+    return counts
+
+
+def _build_grams(documents: Sequence[tuple[int, dict[str, float]]]) -> Grams:
+    keys_with: dict[str, set[int]] = {}
+    for key, counts in documents:
+        for feature in counts:
+            keys_with.setdefault(feature, set()).add(key)
+    key_count = len({key for key, _ in documents})
+    features = {feature: column for column, feature in enumerate(sorted(keys_with))}
+    idf = np.array([math.log((key_count + 1) / (len(keys_with[f]) + 1)) + 1.0 for f in features], dtype=np.float64)
+    postings: list[list[tuple[int, float]]] = [[] for _ in features]
+    for number, (_, counts) in enumerate(documents):
+        vector = {features[f]: (1.0 + math.log(count)) * idf[features[f]] for f, count in counts.items()}
+        norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
+        for column, value in vector.items():
+            postings[column].append((number, value / norm))
+    starts = np.cumsum([0] + [len(found) for found in postings])
+    flat = [posting for found in postings for posting in found]
+    return Grams(
+        features,
+        idf,
+        float(idf.max()) if len(idf) else 1.0,
+        starts,
+        np.array([number for number, _ in flat], dtype=np.int64),
+        np.array([value for _, value in flat], dtype=np.float64),
+        np.array([key for key, _ in documents], dtype=np.int64),
+    )
+
+
+def _gram_similarity(grams: Grams, counts: dict[str, float], key_count: int) -> np.ndarray:
+    """Per key, the best cosine similarity of the question's vector with one of its documents."""
+    similarity = np.zeros(len(grams.keys))
+    weighted: list[tuple[int, float]] = []
+    norm = 0.0
+    for feature, count in counts.items():
+        column = grams.features.get(feature)
+        weight = (1.0 + math.log(count)) * (grams.unknown_idf if column is None else float(grams.idf[column]))
+        norm += weight * weight
+        if column is not None:
+            weighted.append((column, weight))
+    result = np.zeros(key_count)
+    if not weighted:
+        return result
+    for column, weight in weighted:
+        start, end = grams.starts[column], grams.starts[column + 1]
+        similarity[grams.documents[start:end]] += grams.values[start:end] * weight
+    np.maximum.at(result, grams.keys, similarity / math.sqrt(norm))
+    return result
 
 
 def _canonical(
@@ -197,6 +329,9 @@ def _find_similar(index: Index, stem: str) -> tuple[tuple[int, float], ...]:
                 alike = _alike(stem, other, settings)
                 if alike:
                     found[position] = max(found.get(position, 0.0), alike)
+        if index.gradation:
+            for position in index.gradation.get(gradation_key(stem), ()):
+                found[position] = max(found.get(position, 0.0), settings.gradation_alike)
     if exact is not None:  # "valinta" is known, so "valitus" is another word, not "valinta" mistyped
         found = {p: alike if p == exact else alike * settings.near_when_exact for p, alike in found.items()}
     for position in [p for p in found if p in index.redirect]:  # a synonym's member stands for its group
@@ -227,9 +362,59 @@ def _common_prefix(one: str, other: str) -> str:
     return one[:end]
 
 
+_CLAUSE_BREAKS = {
+    "fi": r"mutta|mut|koska|kun|jos|ja|vaikka|eli|joten",
+    "selko": r"mutta|mut|koska|kun|jos|ja|vaikka|eli|joten",
+    "sv": r"men|eftersom|när|om|och|fast|så",
+    "en": r"but|because|when|if|and|although|though|so",
+}
+_PUNCTUATION = re.compile(r"[.!?;:,]+\s*|\s+-\s+")
+
+
+def clauses(text: str, language: str) -> list[str]:
+    """A message's sentences and clauses: split at punctuation and at conjunctions ("mutta", "men", "but")."""
+    breaks = re.compile(rf"\b(?:{_CLAUSE_BREAKS[language]})\b", re.IGNORECASE)
+    return [part.strip() for sentence in _PUNCTUATION.split(text) for part in breaks.split(sentence) if part.strip()]
+
+
 def scores(index: Index, question: str) -> list[float] | None:
-    """Every key's score for `question` (None: no word in it to match on)."""
-    found = list(dict.fromkeys(_canonical(stems(question, index.language), {}, index.phrases, index.settings)))
+    """Every key's score for `question` (None: no word in it to match on). A long message is also matched clause by
+    clause; each key takes its best."""
+    result = _text_scores(index, question)
+    settings = index.settings
+    if result is None or not settings.clause_words or len(question.split()) <= settings.clause_words:
+        return result
+    for clause in clauses(question, index.language):
+        if clause == question.strip():
+            continue
+        found = _text_scores(index, clause)
+        if found is not None:
+            result = [max(whole, settings.clause_factor * part) for whole, part in zip(result, found, strict=True)]
+    return result
+
+
+def _text_scores(index: Index, question: str) -> list[float] | None:
+    settings = index.settings
+    canonical = _canonical(stems(question, index.language), {}, index.phrases, settings)
+    found = _stem_scores(index, canonical)
+    if found is None or not settings.gram_weight or index.target_grams is None or index.entry_grams is None:
+        return found
+    # The question's synonym groups: those written as a group's member, or a member with another ending or a typo.
+    groups = [
+        index.vocabulary[position]
+        for stem in canonical
+        for position, alike in _similar(index, stem)
+        if alike >= SYNONYM_ALIKE and index.vocabulary[position].startswith(SYNONYM)
+    ]
+    counts = _gram_counts(index, question, groups)
+    grams = (1 - settings.gram_entry_weight) * _gram_similarity(index.target_grams, counts, len(index.keys))
+    grams += settings.gram_entry_weight * _gram_similarity(index.entry_grams, counts, len(index.keys))
+    weight = settings.gram_weight
+    return [max(stem, (1 - weight) * stem + weight * float(gram)) for stem, gram in zip(found, grams, strict=True)]
+
+
+def _stem_scores(index: Index, canonical: list[str]) -> list[float] | None:
+    found = list(dict.fromkeys(canonical))
     if not found:
         return None
     settings = index.settings
@@ -239,6 +424,11 @@ def scores(index: Index, question: str) -> list[float] | None:
         index.weights[max(similar, key=lambda item: item[1])[0]] if similar else _unknown(index, stem)
         for stem, similar in zip(found, per_stem, strict=True)
     ]
+    if settings.unknown_long and len(found) > settings.unknown_long:
+        scale = settings.unknown_long / len(found)
+        stem_weights = [
+            weight * scale if not similar else weight for weight, similar in zip(stem_weights, per_stem, strict=True)
+        ]
     asked = sum(stem_weights)
     best_of: dict[int, float] = {}
     for similar in per_stem:

@@ -87,6 +87,11 @@ _FOLD = str.maketrans({"ä": "a", "ö": "o", "å": "a", "á": "a", "à": "a", "�
                        "ž": "z"})  # fmt: skip
 
 
+def fold(text: str) -> str:
+    """`text` with letters folded to plain ones (ä → a, ö → o, å → a), as typed on a foreign keyboard."""
+    return text.translate(_FOLD)
+
+
 def _check(language: str) -> str:
     if language not in STEMMER_LANGUAGES:
         raise ValueError(f"unknown language {language!r}; use one of {', '.join(STEMMER_LANGUAGES)}")
