@@ -308,7 +308,7 @@ def test_another_worker_cannot_open_the_call(worker, residents, app):
         worker.url("helpline.call_choose", call_id=call_id, kind="sote_centre"),
         worker.url("helpline.call_flag", call_id=call_id),
     ):
-        response = other.get(url)
+        response = other.get(url + ("&" if "?" in url else "?") + "lang=en")
         assert response.status_code == 403, url
         assert "This call is not yours" in response.get_data(as_text=True)
         assert b"Aino" not in response.data and b"switch her" not in response.data
