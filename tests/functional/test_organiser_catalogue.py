@@ -122,6 +122,7 @@ ORGANISER_PAGES = (
     "organiser.outbox",
     "organiser.catalogue",
     "review.queue",
+    "helpline.hours",
 )
 
 

@@ -91,9 +91,14 @@ def test_home_page_tells_each_kind_of_user_what_they_can_do(app, client, login_a
     login_as("liisa.neuvoja")
     page = BeautifulSoup(client.get("/?lang=en").data, "html.parser")
     links = {" ".join(a.text.split()): a["href"] for a in page.select(".task-list a")}
-    assert links == {"Compare units, to answer a caller's questions about them.": "/units"}
-    coming = " ".join(page.select_one("#coming-heading").parent.text.split())
-    assert "Find a caller and help them with their choices" in coming  # said plainly as coming, not linked
+    assert links == {
+        "Help-line chats: answer residents who asked for a person": "/helpline/",
+        "Help a phone caller: find them and, with their consent, choose or report a problem for them": (
+            "/helpline/callers"
+        ),
+        "Compare units, to answer a caller's questions about them.": "/units",
+    }
+    assert page.select_one("#coming-heading") is None  # nothing of theirs is still to come
     assert "Manage staff roles" not in page.text
 
 
