@@ -10,7 +10,7 @@ a different app process, on PostgreSQL.
    hosts behind a load balancer would: the residents talk only to the first, the workers only to the second;
 3. opens every chat on both sides over HTTP (the resident's `/chat/`, the worker's `/helpline/chats/<id>`), then
    runs every side as the htmx panel does: it asks `updates?tag=<tag>` as often as the page's `hx-trigger` says
-   (every 2 s), from a random phase (204 while nothing changed; a changed panel restarts the timer, as an htmx swap
+   (every 1.5 s), from a random phase (204 while nothing changed; a changed panel restarts the timer, as an htmx swap
    does), and sends its messages (`messages_per_conversation` a chat, in turns from each side, at random moments
    over `seconds`); each worker's console polls its queues likewise;
 4. times each message from the moment its POST starts to the first poll answer on the other side that has it.
@@ -59,7 +59,7 @@ class DeliverySettings:
     messages_per_conversation: int = 3  # sent in turns from each side
     seconds: float = 40.0  # the sends are spread over this long
     warmup_seconds: float = 4.0  # every side polls this long before the first send
-    poll_interval: float | None = None  # seconds; None: what the page's live panel says (hx-trigger="every 2s")
+    poll_interval: float | None = None  # seconds; None: what the page's live panel says (hx-trigger="every 1500ms")
     consoles: bool = True  # each worker also has the console open, which polls the queues likewise
     give_up_seconds: float = 10.0  # a message not shown this long after the last send is counted lost
     server_workers: int = 2  # gunicorn sync workers in each of the two app processes
@@ -588,14 +588,14 @@ worker), and a session for every
    resident and worker. The portal runs as two gunicorn processes ({settings.server_workers} sync workers each) on \
 that database, as
    two hosts would: the residents talk only to the first, the workers only to the second. Every side runs as its
-   browser's htmx panel does: it asks `updates?tag=` as often as the page's `hx-trigger` says (every 2 s) from a
+   browser's htmx panel does: it asks `updates?tag=` as often as the page's `hx-trigger` says (every 1.5 s) from a
    random phase, gets a 204 while nothing changed, and takes the new panel and tag when something did; each
    worker's console polls its queues likewise. {settings.messages_per_conversation} messages a chat, in turns \
 from each side, are sent at random
    moments over {settings.seconds:g} s. `chat_delivery_p50_ms` and `chat_delivery_p95_ms` time each message from \
 the start of its POST to
    the first answer on the other side that shows it (both directions together; the notes give each);
-   `chat_poll_p95_ms` is the round trip of a poll answered 204. With polls every 2 s from a random phase, a message
+   `chat_poll_p95_ms` is the round trip of a poll answered 204. With polls every 1.5 s from a random phase, a message
    waits on the median half an interval for the other side's next poll, so `chat_delivery_p50_ms` cannot be much
    below 1 000 ms whatever the servers do; the rest is the POST's and the poll's own time, and queueing when the
    machine is busy.

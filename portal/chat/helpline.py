@@ -2,7 +2,7 @@
 passing a chat to a colleague, and what a worker may see of the resident.
 
 Taking a chat is one conditional UPDATE (still waiting, nobody's yet), so of two workers who press "Take" at once
-exactly one gets it, whichever process serves each. The console asks "anything new?" every two seconds with two
+exactly one gets it, whichever process serves each. The console asks "anything new?" every 1.5 seconds with two
 small aggregate reads (`console_tag`), and a worker's presence is refreshed from those polls at most every
 `HEARTBEAT_SECONDS` per process, so an open console keeps its worker on duty without a write per poll.
 """

@@ -1,5 +1,5 @@
 """The resident's chat: one page that works without JavaScript (send, reload to see the answer) and, with htmx, a
-live panel that asks every two seconds whether anything changed (a 204 when nothing did).
+live panel that asks every 1.5 seconds whether anything changed (a 204 when nothing did).
 
 Anyone may ask the assistant; the conversation is found through this browser's session (its token) or, when
 logged in, the person's latest open one, so it survives a reload, a new process and a change of language. The
@@ -74,7 +74,7 @@ def _render(
         rating_form=rating_form,
         actions=action_links(messages, conversation.language if conversation is not None else current_language()),
         place=services.place_in_queue(conversation) if conversation is not None else None,
-        tag=services.state_tag(conversation.id) if conversation is not None else "",
+        tag=services.state_tag(conversation) if conversation is not None else "",
         max_chars=load_chat_settings().message_max_chars,
         **extra,
     )
@@ -187,7 +187,7 @@ def updates():
     conversation = _own()
     if conversation is None:
         return Response(status=204)
-    if request.args.get("tag", "") == services.state_tag(conversation.id):
+    if request.args.get("tag", "") == services.state_tag(conversation):
         return Response(status=204)
     response = _render(conversation, block="live", latest=_latest_words(conversation))
     response.headers["Cache-Control"] = "no-store"

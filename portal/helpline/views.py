@@ -3,7 +3,7 @@ notes, canned responses, passing it to a colleague and ending it, the resident's
 the organiser's help-line hours.
 
 Every page works without JavaScript (forms and links; reload to see what is new); with htmx the queues and the chat
-ask every two seconds whether anything changed, and get a 204 when nothing did. Who may do what is checked here, in
+ask every 1.5 seconds whether anything changed, and get a 204 when nothing did. Who may do what is checked here, in
 the views, for fragments as for pages: any help-line worker may read a chat waiting to be taken; once taken, only its
 worker reads it, answers, passes it on or ends it.
 """
@@ -202,7 +202,7 @@ def _chat(
         conversation=conversation,
         mine=mine,
         messages=services.messages_after(conversation, 0, internal=True),
-        tag=services.state_tag(conversation.id),
+        tag=services.state_tag(conversation),
         reply_form=reply_form or ReplyForm(formdata=None),
         note_form=note_form or NoteForm(formdata=None),
         transfer_form=transfer_form,
@@ -242,7 +242,7 @@ def chat_updates(public_id: str) -> Response:
     if isinstance(conversation, Response):
         return conversation
     helpline.heartbeat(_staff_id())
-    if request.args.get("tag", "") == services.state_tag(conversation.id):
+    if request.args.get("tag", "") == services.state_tag(conversation):
         return Response(status=204)
     response = _chat(conversation, block="live", latest=_latest_words(conversation))
     response.headers["Cache-Control"] = "no-store"
