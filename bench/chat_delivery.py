@@ -597,7 +597,7 @@ the start of its POST to
    the first answer on the other side that shows it (both directions together; the notes give each);
    `chat_poll_p95_ms` is the round trip of a poll answered 204. With polls every 1.5 s from a random phase, a message
    waits on the median half an interval for the other side's next poll, so `chat_delivery_p50_ms` cannot be much
-   below 1 000 ms whatever the servers do; the rest is the POST's and the poll's own time, and queueing when the
+   below 750 ms whatever the servers do; the rest is the POST's and the poll's own time, and queueing when the
    machine is busy.
 """
 
