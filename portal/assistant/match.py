@@ -104,6 +104,7 @@ class Index:
 class Match:
     best: tuple[str, float] | None  # (entry id or HANDOVER, score 0..1)
     runner_up: tuple[str, float] | None
+    size: int = 0  # the question's content stems (distinct): a short question says little, so it is less sure
 
 
 def build_index(
@@ -472,4 +473,4 @@ def match_question(index: Index, question: str) -> Match:
     ranked = sorted(range(len(found)), key=found.__getitem__, reverse=True)
     best = (index.keys[ranked[0]], round(found[ranked[0]], 4))
     runner_up = (index.keys[ranked[1]], round(found[ranked[1]], 4)) if len(ranked) > 1 else None
-    return Match(best, runner_up)
+    return Match(best, runner_up, len(set(stems(question, index.language))))

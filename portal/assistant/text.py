@@ -40,8 +40,13 @@ _SWEDISH_STOP = _listed("""
     jag du han hon den det de dem vi ni man någon något några någonting nånting
     är var vara varit blir bli har hade ha kan kunde ska skall skulle vill ville får fick
     göra gör gjorde gjort av i på till för med från hos vid åt ur
-    en ett snälla
+    en ett snälla ja he
 """)
+# The same words typed without å, ä and ö ("ar", "pa", "nar"), as on a foreign keyboard or a phone; not "far"
+# ("får", also "father") and "val" ("väl", also "choice").
+_SWEDISH_STOP = _SWEDISH_STOP | (
+    frozenset(word.translate(str.maketrans("äöå", "aoa")) for word in _SWEDISH_STOP) - {"far", "val"}
+)
 _ENGLISH_STOP = _listed("""
     a an the and or but that so if then also just let even like really anyway here there still yet
     i me you he she it its we they them this these those something anything someone anyone
@@ -60,7 +65,8 @@ _FINNISH_SPOKEN = {
 }  # fmt: skip
 _SWEDISH_SPOKEN = {
     "nåt": "något", "nånting": "någonting", "nån": "någon", "funkar": "fungerar", "funka": "fungera",
-    "nåra": "några", "dom": "de",
+    "nåra": "några", "dom": "de", "int": "inte", "mej": "mig", "dej": "dig", "sej": "sig", "ti": "till",
+    "fö": "för", "va": "vad", "tandläkarn": "tandläkaren", "tandlakarn": "tandläkaren", "doktorn": "läkaren",
 }  # fmt: skip
 _ENGLISH_SPOKEN = {
     "u": "you", "ur": "your", "im": "i am", "dont": "do not", "cant": "can not", "doesnt": "does not",

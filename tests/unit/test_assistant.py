@@ -363,10 +363,10 @@ def test_accuracy_has_not_fallen(evaluation):
     """What the assistant reaches now (docs/assistant.md, "How accuracy is measured"): a guard against getting worse."""
     for language in LANGUAGES:
         assert evaluation[f"chat_answer_accuracy_{language}"] >= 0.81, language
-        assert evaluation[f"chat_confident_wrong_{language}"] <= 0.07, language
+        assert evaluation[f"chat_confident_wrong_{language}"] <= 0.04, language
 
 
-@pytest.mark.xfail(reason="targets not reached yet: sv 0.83 and plain language 0.82 answered right, 0.06 wrong")
+@pytest.mark.xfail(reason="targets not reached yet: fi 0.83, sv 0.84 and plain language 0.82 answered right")
 def test_accuracy_meets_the_targets(evaluation):
     for language in LANGUAGES:
         assert evaluation[f"chat_answer_accuracy_{language}"] >= 0.85, language
