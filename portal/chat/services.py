@@ -183,16 +183,7 @@ class Place:
 def place_in_queue(conversation: Conversation, now: datetime | None = None) -> Place | None:
     if conversation.status != "queued" or conversation.queued_at is None:
         return None
-    ahead = db.session.scalar(
-        select(func.count())
-        .select_from(Conversation)
-        .where(
-            Conversation.status == "queued",
-            Conversation.language == conversation.language,
-            Conversation.queued_at < conversation.queued_at,
-        )
-    )
-    position = int(ahead or 0) + 1
+    position = _ahead(conversation) + 1
     settings = load_chat_settings()
     workers = max(1, workers_on_duty(conversation.language, settings, now))
     minutes = handle_minutes(settings)
@@ -220,17 +211,22 @@ def state_tag(conversation: Conversation) -> str:
     queued, one count)."""
     tag = f"{conversation.last_seq}-{conversation.status}"
     if conversation.status == "queued":
-        ahead = db.session.scalar(
-            select(func.count())
-            .select_from(Conversation)
-            .where(
-                Conversation.status == "queued",
-                Conversation.language == conversation.language,
-                Conversation.queued_at < conversation.queued_at,
-            )
-        )
-        tag += f"-{ahead}"
+        tag += f"-{_ahead(conversation)}"
     return tag
+
+
+def _ahead(conversation: Conversation) -> int:
+    """How many chats in the same language's queue were there first."""
+    ahead = db.session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.status == "queued",
+            Conversation.language == conversation.language,
+            Conversation.queued_at < conversation.queued_at,
+        )
+    )
+    return int(ahead or 0)
 
 
 def messages_after(conversation: Conversation, seq: int, *, internal: bool = False) -> list[ChatMessage]:

@@ -40,6 +40,17 @@ PHONE_MAX = 40
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def check_phone(value: str | None, missing: Any) -> None:
+    """A phone number to call back on, for the resident's own form and the help line's on a caller's behalf."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(missing)
+    if not re.match(PHONE_PATTERN, value):
+        raise ValidationError(
+            _l("Enter the phone number with digits, spaces and an optional + at the start, e.g. 040 123 4567.")
+        )
+
+
 def lines_as_typed(value: Any) -> Any:
     """A browser sends a textarea's line breaks as CRLF: kept as the line breaks they are, nothing else changed."""
     return value.replace("\r\n", "\n") if isinstance(value, str) else value
@@ -141,15 +152,8 @@ class FlagForm(FlaskForm):
             raise ValidationError(_l("Enter the e-mail address in the form name@example.fi."))
 
     def validate_contact_phone(self, field: StringField) -> None:
-        if self.contact_method.data != "phone":
-            return
-        value = (field.data or "").strip()
-        if not value:
-            raise ValidationError(_l("Enter your phone number, or choose another way to contact you."))
-        if not re.match(PHONE_PATTERN, value):
-            raise ValidationError(
-                _l("Enter the phone number with digits, spaces and an optional + at the start, e.g. 040 123 4567.")
-            )
+        if self.contact_method.data == "phone":
+            check_phone(field.data, _l("Enter your phone number, or choose another way to contact you."))
 
     def draft(self) -> FlagDraft:
         """The validated answers as the service takes them."""

@@ -5,7 +5,6 @@ The identity code comes from the POST body only: the view never builds the findi
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import current_app
@@ -16,12 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from portal.auth import identity
-from portal.flags.forms import CATEGORY_LABELS, PHONE_MAX, lines_as_typed
+from portal.flags.forms import CATEGORY_LABELS, PHONE_MAX, check_phone, lines_as_typed
 from portal.flags.services import DESCRIPTION_MAX, FlagDraft
 from portal.helpline.callers import REASON_MAX
 from portal.models.chat import LANGUAGES
 from portal.models.flags import CATEGORIES
-from portal.organiser.forms import PHONE_PATTERN, CheckboxesField
+from portal.organiser.forms import CheckboxesField
 from portal.validators import PlainText
 
 NAME_MAX = 200
@@ -156,15 +155,8 @@ class CallFlagForm(FlaskForm):
             raise ValidationError(_l("Choose one of the options."))
 
     def validate_contact_phone(self, field: StringField) -> None:
-        if self.contact_method.data != "phone":
-            return
-        value = (field.data or "").strip()
-        if not value:
-            raise ValidationError(_l("Enter the caller's phone number, or choose to answer in Valinta only."))
-        if not re.match(PHONE_PATTERN, value):
-            raise ValidationError(
-                _l("Enter the phone number with digits, spaces and an optional + at the start, e.g. 040 123 4567.")
-            )
+        if self.contact_method.data == "phone":
+            check_phone(field.data, _l("Enter the caller's phone number, or choose to answer in Valinta only."))
 
     def draft(self) -> FlagDraft:
         method = self.contact_method.data

@@ -293,34 +293,29 @@ def _after(conversation: Conversation) -> Response:
 @bp.post("/chats/<public_id>/reply")
 @role_required(ROLE)
 def reply(public_id: str) -> Response:
-    conversation = _own(public_id)
-    if isinstance(conversation, Response):
-        return conversation
-    form = ReplyForm()
-    if not form.validate():
-        return _chat(conversation, status=400, block="panel", reply_form=form)
-    try:
-        helpline.reply(conversation, _staff_id(), form.text.data or "")
-    except services.MessageRefused as refused:
-        form.text.errors = [_refusal(refused, "reply")]
-        return _chat(conversation, status=400, block="panel", reply_form=form)
-    return _after(conversation)
+    return _write(public_id, ReplyForm(), "reply")
 
 
 @bp.post("/chats/<public_id>/note")
 @role_required(ROLE)
 def note(public_id: str) -> Response:
+    return _write(public_id, NoteForm(), "note")
+
+
+def _write(public_id: str, form: ReplyForm | NoteForm, what: str) -> Response:
+    """A reply the resident reads, or a note only workers read; refused, the text stays in its box with why."""
     conversation = _own(public_id)
     if isinstance(conversation, Response):
         return conversation
-    form = NoteForm()
+    kept = {f"{what}_form": form}
     if not form.validate():
-        return _chat(conversation, status=400, block="panel", note_form=form)
+        return _chat(conversation, status=400, block="panel", **kept)
+    write = helpline.reply if what == "reply" else helpline.note
     try:
-        helpline.note(conversation, _staff_id(), form.text.data or "")
+        write(conversation, _staff_id(), form.text.data or "")
     except services.MessageRefused as refused:
-        form.text.errors = [_refusal(refused, "note")]
-        return _chat(conversation, status=400, block="panel", note_form=form)
+        form.text.errors = [_refusal(refused, what)]
+        return _chat(conversation, status=400, block="panel", **kept)
     return _after(conversation)
 
 

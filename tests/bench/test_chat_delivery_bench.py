@@ -25,7 +25,7 @@ def test_a_tiny_run_delivers_every_message_both_ways(tmp_path: Path, postgres_ur
     assert figures["chat_poll_p95_ms"] > 0 and figures["chat_polls_per_second"] > 0
     assert "to worker: 4 messages" in notes["chat_delivery_directions"]
     assert "to resident: 4 messages" in notes["chat_delivery_directions"]
-    assert "polls every 2 s" in notes["chat_delivery_setup"]  # read from the pages' hx-trigger
+    assert "polls every 1.5 s" in notes["chat_delivery_setup"]  # read from the pages' hx-trigger
 
 
 def test_the_tag_is_read_from_the_live_panel_and_the_message_form_is_the_first() -> None:
