@@ -14,6 +14,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from adapters.overlay import Kind, VoucherService
+from portal.assistant.text import stem
 from portal.compare.index import PROVIDER_TYPES, CatalogueIndex
 from portal.compare.places import Place
 from portal.compare.text import tokens
@@ -27,6 +28,8 @@ SERVICE_LANGUAGES = ("fi", "sv", "en")
 FLAGS = ("evenings", "weekends", "accessible", "accepts_new")
 MAX_QUERY_LENGTH = 200
 PREFIX_SCORE = 95.0
+STEM_SCORE = 90.0  # a name the typed word's stem begins: below a plain prefix, above most typing errors
+STEM_MIN = 4  # a shorter stem begins too many names
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,24 @@ def token_matches(index: CatalogueIndex, word: str) -> dict[str, float]:
         ):
             if score > matches.get(token, 0):
                 matches[token] = score
+    if not matches:
+        matches = _stem_matches(index, word)
+    return matches
+
+
+def _stem_matches(index: CatalogueIndex, word: str) -> dict[str, float]:
+    """An inflected word that matched nothing ("sote-keskukseen", "tandläkaren") stands for the names its stem
+    begins or nearly is ("keskuks" ~ "keskus"), as the chat assistant matches (portal/assistant/text.py): Finnish
+    and Swedish, whichever the visitor wrote. Only then, so a search that matches costs nothing more."""
+    matches: dict[str, float] = {}
+    for language in ("fi", "sv"):
+        root = stem(word, language)
+        if len(root) < STEM_MIN or root == word:
+            continue
+        for token in index.prefixed(root):
+            matches[token] = STEM_SCORE
+        for token, score, _ in process.extract(root, index.vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=None):
+            matches[token] = max(matches.get(token, 0.0), min(score, STEM_SCORE))
     return matches
 
 

@@ -62,6 +62,13 @@ def test_typo_tolerant_search_finds_the_jarvenpaa_units(catalogue, client_reques
     assert all(r.municipality_code == JARVENPAA or "Järvenpää" in (r.name_fi or "") for r in rows.values())
 
 
+def test_an_inflected_word_finds_the_names_its_stem_begins(catalogue, client_request):
+    # "keskukseen" is too far from "keskus" for a typing error; its Finnish stem "kesku" begins it
+    found = locations(catalogue, set(all_result_ids(client_request, q="sote-keskukseen")))
+    sote_centres = {i for i, row in locations(catalogue).items() if "sote-keskus" in (row.name_fi or "")}
+    assert len(sote_centres) > 20 and sote_centres <= set(found)
+
+
 def test_search_over_street_and_unit_names_in_both_languages(catalogue, client_request):
     some = next(r for r in locations(catalogue).values() if r.street_sv and r.name_sv and r.name_sv != r.name_fi)
     street = some.street_sv.rsplit(" ", 1)[0]
