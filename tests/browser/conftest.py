@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
 from werkzeug.serving import make_server
 
+from bench.run import scratch_database
 from portal.compare.units import today_in_helsinki
 from portal.demo.feedback import load_demo_feedback
-from tests.conftest import BACKENDS, _migrated, empty_tables, load_demo_catalogue, make_app
+from tests.conftest import BACKENDS, _migrated, load_demo_catalogue, make_app
 from tests.wallet_data import make_wallet
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,16 +46,21 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def live_server(
-    request: pytest.FixtureRequest, demo_providers, migrated_urls, tmp_path_factory
-) -> Iterator[LiveServer]:
-    """The portal served over real HTTP, once per database backend."""
+def live_server(request: pytest.FixtureRequest, demo_providers, tmp_path_factory) -> Iterator[LiveServer]:
+    """The portal served over real HTTP, once per database backend, on a database of its own: the `app` fixture
+    empties its database around every test, and with the suite spread over several processes a functional test may
+    run between two browser tests in the same process."""
     backend = request.param
-    if backend not in migrated_urls:
-        raw = request.getfixturevalue("postgres_url" if backend == "postgresql" else "sqlite_url")
-        migrated_urls[backend] = _migrated(raw)
-    app = make_app(migrated_urls[backend], demo_providers)
-    empty_tables(app)
+    with ExitStack() as stack:
+        if backend == "postgresql":
+            raw = stack.enter_context(scratch_database(request.getfixturevalue("postgres_url")))
+        else:
+            raw = f"sqlite:///{tmp_path_factory.mktemp('live-sqlite') / 'live.sqlite3'}"
+        yield from _serve(_migrated(raw), demo_providers, tmp_path_factory, backend)
+
+
+def _serve(url: str, demo_providers, tmp_path_factory, backend: str) -> Iterator[LiveServer]:
+    app = make_app(url, demo_providers)
     load_demo_catalogue(app, tmp_path_factory.mktemp(f"catalogue-{backend}"))
     make_wallet(app, today_in_helsinki())  # the demo residents' vouchers and Helmi's budget (tests/wallet_data.py)
     with app.app_context():  # answers for two units: a score on one unit page, too few on the other
@@ -63,7 +70,10 @@ def live_server(
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
-    empty_tables(app)
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()  # before the scratch database is dropped
 
 
 @pytest.fixture
