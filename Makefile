@@ -75,7 +75,7 @@ static: $(BIN)/.installed ## Static checks, each failing on a finding: ruff lint
 
 .PHONY: test
 test: bootstrap browser translations-check static ## Run the whole suite: unit, functional, PostgreSQL, browser, accessibility
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 .PHONY: bench
 bench: $(BIN)/.installed ## Measure import, search and page throughput at national scale (docs/performance.md)
