@@ -8,8 +8,9 @@ trail through `for_log`: hostile input becomes a 400 page or a refusal, never a 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
@@ -88,3 +89,18 @@ def refuse_nul_bytes() -> None:
 def init_inputs(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
+
+
+def placeholder_problem(text: str, allowed: Collection[str]) -> str | None:
+    """None when `text` (an organiser's template) uses only the `allowed` {placeholders}; else the first thing to
+    remove: an unknown placeholder, one with a format spec or conversion, or "{" when the braces do not pair."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return "{"
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            return "{" + name + "}"
+    return None

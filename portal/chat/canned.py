@@ -8,7 +8,6 @@ lacks a language or uses a placeholder nobody fills in: a worker never sends "{n
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import yaml
 from flask import current_app
 
+from portal import inputs
 from portal.models.chat import LANGUAGES
 
 PLACEHOLDERS = ("name", "worker", "phone", "due")
@@ -97,17 +97,8 @@ def _by_language(value: Any, canned_id: str, key: str) -> dict[str, str]:
 
 
 def placeholder_problem(text: str) -> str | None:
-    """None when `text` uses only the known placeholders; else the first one to remove."""
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError:
-        return "{"
-    for _literal, name, spec, conversion in parts:
-        if name is None:
-            continue
-        if name not in PLACEHOLDERS or spec or conversion:
-            return "{" + name + "}"
-    return None
+    """None when `text` uses only this module's PLACEHOLDERS; else the first thing to remove."""
+    return inputs.placeholder_problem(text, PLACEHOLDERS)
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

@@ -5,7 +5,6 @@ template writes the token), so several of them can share one page with plain fie
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +13,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal import inputs
 from portal.flags.services import FORWARDED_TO_MAX
 from portal.flags.settings import DEFAULT_KEYWORDS, DEFAULT_TEMPLATES
 from portal.models.flags import STATUSES
@@ -107,17 +107,8 @@ class ResponseForm(_ActionForm):
 
 
 def placeholder_problem(text: str) -> str | None:
-    """None when `text` uses only {name}, {reference} and {status}; else the first thing to remove."""
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError:
-        return "{"
-    for _literal, name, spec, conversion in parts:
-        if name is None:
-            continue
-        if name not in PLACEHOLDERS or spec or conversion:
-            return "{" + name + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"
-    return None
+    """None when `text` uses only this module's PLACEHOLDERS; else the first thing to remove."""
+    return inputs.placeholder_problem(text, PLACEHOLDERS)
 
 
 class TemplateText:
