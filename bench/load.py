@@ -4,7 +4,8 @@ The listening socket is bound (port 0) and opened here and handed to gunicorn as
 window in which another process could take the port. The load generator is N threads, each with one
 `http.client.HTTPConnection` (kept alive when the server allows it; gunicorn's sync worker closes after each
 response and the client reconnects), looping requests for a fixed time. Each thread keeps the cookie the server
-sets, as a browser would, so a visitor's session is created once, not on every request.
+sets, as a browser would, so a visitor's session is created once, not on every request; a logged-in visitor's
+threads start with a session cookie each (`Target.cookies`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ class Server:
     name: str
     port: int
     log: Path
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one measuring window loads: `path` on `server`, its figures under `name`; each client thread starts with
+    one of `cookies` ("name=value", in turn), as a logged-in browser would, or with none."""
+
+    name: str
+    server: Server
+    path: str
+    cookies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -133,11 +145,11 @@ def _tail(path: Path, lines: int = 20) -> str:
         return ""
 
 
-def fetch(server: Server, path: str, timeout: float = 300) -> tuple[int, dict[str, str], str]:
+def fetch(server: Server, path: str, timeout: float = 300, cookie: str = "") -> tuple[int, dict[str, str], str]:
     """One GET on a fresh connection: (status, headers, body)."""
     connection = http.client.HTTPConnection(HOST, server.port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = connection.getresponse()
         body = response.read().decode("utf-8", errors="replace")
         return response.status, dict(response.getheaders()), body
@@ -145,7 +157,16 @@ def fetch(server: Server, path: str, timeout: float = 300) -> tuple[int, dict[st
         connection.close()
 
 
-def warm_up(server: Server, path: str, workers: int, *, seconds: float, threads: int, deadline: float = 300) -> None:
+def warm_up(
+    server: Server,
+    path: str,
+    workers: int,
+    *,
+    seconds: float,
+    threads: int,
+    deadline: float = 300,
+    cookies: tuple[str, ...] = (),
+) -> None:
     """Until every worker has answered `path` with 200 (concurrent requests spread them over the workers),
     then `seconds` of load whose figures are thrown away."""
     seen: set[str] = set()
@@ -158,7 +179,7 @@ def warm_up(server: Server, path: str, workers: int, *, seconds: float, threads:
 
         def one() -> None:
             try:
-                status, headers, body = fetch(server, path)
+                status, headers, body = fetch(server, path, cookie=cookies[0] if cookies else "")
             except OSError as error:
                 with lock:
                     failures.append(repr(error))
@@ -177,21 +198,22 @@ def warm_up(server: Server, path: str, workers: int, *, seconds: float, threads:
         if failures:
             raise BenchError(f"{server.name} warm-up: GET {path} failed: {failures[0]}\n{_tail(server.log)}")
     if seconds > 0:
-        generate_load(server, path, seconds=seconds, threads=threads)
+        generate_load(server, path, seconds=seconds, threads=threads, cookies=cookies)
 
 
-def generate_load(server: Server, path: str, *, seconds: float, threads: int) -> LoadResult:
+def generate_load(
+    server: Server, path: str, *, seconds: float, threads: int, cookies: tuple[str, ...] = ()
+) -> LoadResult:
     """`threads` clients loop GET `path` for `seconds`; responses completed after the deadline are not counted."""
     result = LoadResult(seconds=seconds)
     lock = threading.Lock()
     barrier = threading.Barrier(threads + 1)
     window: list[float] = []
 
-    def client() -> None:
+    def client(cookie: str) -> None:
         ok = errors = 0
         statuses: Counter = Counter()
         first_error = ""
-        cookie = ""
         connection = http.client.HTTPConnection(HOST, server.port, timeout=60)
         barrier.wait()
         deadline = window[0]
@@ -228,7 +250,10 @@ def generate_load(server: Server, path: str, *, seconds: float, threads: int) ->
             result.statuses.update(statuses)
             result.first_error = result.first_error or first_error
 
-    workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    workers = [
+        threading.Thread(target=client, args=(cookies[n % len(cookies)] if cookies else "",), daemon=True)
+        for n in range(threads)
+    ]
     for thread in workers:
         thread.start()
     window.append(time.perf_counter() + seconds)
@@ -239,12 +264,16 @@ def generate_load(server: Server, path: str, *, seconds: float, threads: int) ->
 
 
 def alternate(
-    servers: Sequence[tuple[Server, str]], *, rounds: int, seconds: float, threads: int
+    targets: Sequence[tuple[Server, str] | Target], *, rounds: int, seconds: float, threads: int
 ) -> dict[str, list[LoadResult]]:
-    """A B A B ...: each server measured `rounds` times for `seconds`, in turn."""
-    results: dict[str, list[LoadResult]] = {server.name: [] for server, _ in servers}
+    """A B A B ...: each target (a server and path, named by the server, or a `Target`) measured `rounds` times for
+    `seconds`, in turn."""
+    named = [target if isinstance(target, Target) else Target(target[0].name, *target) for target in targets]
+    results: dict[str, list[LoadResult]] = {target.name: [] for target in named}
     for _ in range(rounds):
-        for server, path in servers:
+        for target in named:
             time.sleep(0.5)  # let the previous window's connections close
-            results[server.name].append(generate_load(server, path, seconds=seconds, threads=threads))
+            results[target.name].append(
+                generate_load(target.server, target.path, seconds=seconds, threads=threads, cookies=target.cookies)
+            )
     return results

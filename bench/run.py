@@ -8,7 +8,8 @@ One run measures, in order:
 2. the search: the index build, then p50/p95 of the server-side work of a search (`run_search` in a request
    context: query parsing, place lookup and index search) over a seeded list of realistic queries;
 3. the compare page's throughput over loopback HTTP with gunicorn, against a bare Flask baseline app that
-   reads and renders 20 rows from the same database;
+   reads and renders 20 rows from the same database; and the pages a logged-in resident sees most (the front
+   page, a search, a unit page, the listings overview), logged in, against the same baseline;
 4. listings on PostgreSQL (`bench.choices`): confirmed switches per second from concurrent clients, what must
    never happen counted after the run, and the listing figures over the whole population;
 5. the access log on PostgreSQL (`bench.audit`): `audit verify` over 1 000 000 sealed rows (20 per catalogue
@@ -28,7 +29,8 @@ One run measures, in order:
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
 BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
-for step 5, `--only wallet` for step 6, `--only flags` for step 7, `--only chat` for step 8.
+for step 5, `--only wallet` for step 6, `--only flags` for step 7, `--only chat` for step 8, and `--only throughput` for
+step 3 (after an unmeasured import of the feed and the search step, which picks the municipality the pages list).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ from bench.chat_delivery import doc_section as delivery_doc_section
 from bench.choices import ChoiceSettings, doc_section, measure_choices
 from bench.flags import FlagBenchSettings
 from bench.flags import doc_section as flags_doc_section
-from bench.load import BenchError, LoadResult, alternate, fetch, serve, warm_up
+from bench.load import BenchError, LoadResult, Target, alternate, fetch, serve, warm_up
 from bench.national_feed import DEFAULT_SEED, DEFAULT_TODAY, write_national_feed
 from bench.wallet import WalletSettings, measure_wallet
 from bench.wallet import doc_section as wallet_doc_section
@@ -73,6 +75,13 @@ DOC_PATH = REPO_ROOT / "docs" / "performance.md"
 GENERATOR_SOURCES = (REPO_ROOT / "bench" / "national_feed.py", REPO_ROOT / "portal" / "demo" / "ptv_feed.py")
 PAGE_ROWS = 20
 RESULT_MARKER = 'class="result"'
+LOGGED_IN_MARKER = 'action="/logout"'  # the logout button: the page was served to a logged-in person
+LOGGED_IN_PAGES = {  # bench.logged_in.logged_in_pages, by the names of their figures
+    "home": "the front page (/, the resident's dashboard)",
+    "search": "the compare page (/units, 20 results)",
+    "unit": "a unit page (/units/ID, the resident's own sote centre)",
+    "listings": "the listings overview (/choices/)",
+}
 
 # key -> (what it is, unit, target as (comparison, value) or None); the order is results.json's and the table's.
 FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
@@ -96,8 +105,16 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "compare_uncached_rps": ("the same page with the page cache off: every request rendered", "req/s", None),
     "baseline_rps": ("bare Flask app, 20 rows, requests per second", "req/s", None),
     "compare_to_baseline": ("compare_rps / baseline_rps", "", (">=", 0.5)),
-    "compare_uncached_to_baseline": ("compare_uncached_rps / baseline_rps", "", None),
-    "compare_errors": ("non-200 answers or failed requests, compare page", "", ("<=", 0)),
+    "compare_uncached_to_baseline": ("compare_uncached_rps / baseline_rps", "", (">=", 0.5)),
+    **{
+        key: figure
+        for page, meaning in LOGGED_IN_PAGES.items()
+        for key, figure in (
+            (f"{page}_logged_in_rps", (f"{meaning}, logged in, requests per second", "req/s", None)),
+            (f"{page}_logged_in_to_baseline", (f"{page}_logged_in_rps / baseline_rps", "", (">=", 0.5))),
+        )
+    },
+    "compare_errors": ("non-200 answers or failed requests, compare and logged-in pages", "", ("<=", 0)),
     "baseline_errors": ("non-200 answers or failed requests, baseline", "", ("<=", 0)),
     "server_workers": ("gunicorn workers per app (sync, 1 thread each)", "", None),
     "load_threads": ("client threads of the load generator", "", None),
@@ -204,6 +221,7 @@ OPTIONAL_FIGURES = {
     *(key for key in FIGURES if key.startswith(("choice_", "audit_"))),  # on PostgreSQL only
     *(key for key in FIGURES if key.startswith("flags_")),  # older results lack them
     *(key for key in FIGURES if key.startswith("chat_")),  # older results lack them
+    *(key for key in FIGURES if "_logged_in_" in key),  # older results lack them
 }
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
 
@@ -227,10 +245,11 @@ class Settings:
     results_path: Path = RESULTS_PATH
     doc_path: Path | None = DOC_PATH
     choices: ChoiceSettings | None = None  # default: `listing_settings`, which scales with `locations`
-    only: str | None = None  # "choices" or "audit": only step 4 or 5, merged into the figures already in results_path
+    only: str | None = None  # "choices", "audit", ...: only that step, merged into the figures already in results_path
     audit: AuditSettings | None = None  # default: `access_log_settings`, which scales with `locations`
     wallet: WalletSettings | None = None  # default: `county_wallet_settings`, which scales with `locations`
     chat_delivery: DeliverySettings | None = None  # default: `delivery_settings`, which scales with `locations`
+    logged_in_residents: int = 8  # residents logged in for the logged-in pages: one per client thread by default
 
 
 @dataclass
@@ -463,17 +482,37 @@ def typical_municipality(counts: dict[str, int], run: Run) -> str:
 # -- 3. throughput --------------------------------------------------------------------------------------------
 
 
-def _check_page(server, path: str) -> None:
-    status, _, body = fetch(server, path)
-    listed = body.count(RESULT_MARKER)
-    if status != 200 or listed != PAGE_ROWS:
-        raise BenchError(f"{server.name}: GET {path} gave {status} with {listed} results, not 200 with {PAGE_ROWS}")
+def _check_page(server, path: str, cookie: str = "") -> None:
+    status, _, body = fetch(server, path, cookie=cookie)
+    if cookie and (status != 200 or LOGGED_IN_MARKER not in body):
+        raise BenchError(f"{server.name}: GET {path} logged in gave {status}, not 200 with the logout button")
+    if path.startswith("/units?") or path.startswith("/list?"):
+        listed = body.count(RESULT_MARKER)
+        if status != 200 or listed != PAGE_ROWS:
+            raise BenchError(f"{server.name}: GET {path} gave {status} with {listed} results, not 200 with {PAGE_ROWS}")
+
+
+def logged_in_targets(settings: Settings, database_url: str, municipality: str, compare) -> list[Target]:
+    """The logged-in pages on the compare server, each client thread as one of the residents written for them."""
+    from bench.logged_in import logged_in_pages, prepare_residents
+    from bench.wsgi import portal_app
+
+    app = portal_app(database_url)
+    residents = prepare_residents(app, settings.logged_in_residents, municipality)
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()
+    cookies = tuple(f"{cookie_name}={resident.token}" for resident in residents)
+    return [Target(f"{page}_logged_in", compare, path, cookies) for page, path in logged_in_pages(residents[0]).items()]
 
 
 def measure_throughput(settings: Settings, database_url: str, municipality: str, log_dir: Path, run: Run) -> None:
     query = urlencode({"municipality": municipality})
     compare_path, baseline_path = f"/units?{query}", f"/list?{query}"
     workers = settings.workers
+    log(f"logging in {settings.logged_in_residents} residents of municipality {municipality}")
     with (
         serve("compare", "bench.wsgi:compare_app()", database_url, log_dir, workers=workers) as compare,
         serve(
@@ -485,6 +524,10 @@ def measure_throughput(settings: Settings, database_url: str, municipality: str,
         for server, path in ((compare, compare_path), (uncached, compare_path), (baseline, baseline_path)):
             warm_up(server, path, workers, seconds=settings.warmup_seconds, threads=settings.load_threads)
             _check_page(server, path)
+        logged_in = logged_in_targets(settings, database_url, municipality, compare)
+        for target in logged_in:
+            warm_up(compare, target.path, workers, seconds=1, threads=settings.load_threads, cookies=target.cookies)
+            _check_page(compare, target.path, target.cookies[0])
         log(
             f"measuring: {settings.rounds} x {settings.load_seconds:g} s per app, alternating, "
             f"{settings.load_threads} client threads"
@@ -493,7 +536,7 @@ def measure_throughput(settings: Settings, database_url: str, municipality: str,
         gc.freeze()  # this process still holds the search step's index: keep the collector off it while measuring
         try:
             results = alternate(
-                [(compare, compare_path), (uncached, compare_path), (baseline, baseline_path)],
+                [(compare, compare_path), (uncached, compare_path), (baseline, baseline_path), *logged_in],
                 rounds=settings.rounds,
                 seconds=settings.load_seconds,
                 threads=settings.load_threads,
@@ -503,10 +546,13 @@ def measure_throughput(settings: Settings, database_url: str, municipality: str,
     record_throughput(results, run)
     run.notes["compare_path"] = compare_path
     run.notes["baseline_path"] = baseline_path
+    run.notes["logged_in_paths"] = ", ".join(f"{target.name.split('_')[0]} `{target.path}`" for target in logged_in)
+    run.notes["logged_in_residents"] = str(settings.logged_in_residents)
 
 
 def record_throughput(results: dict[str, list[LoadResult]], run: Run) -> None:
-    for name in ("compare", "compare_uncached", "baseline"):
+    logged_in = [f"{page}_logged_in" for page in LOGGED_IN_PAGES if f"{page}_logged_in" in results]
+    for name in ("compare", "compare_uncached", "baseline", *logged_in):
         rounds = results[name]
         run.figures[f"{name}_rps"] = round(fmean(r.rps for r in rounds), 1)
         run.figures[f"{name}_errors"] = sum(r.errors for r in rounds)
@@ -516,7 +562,10 @@ def record_throughput(results: dict[str, list[LoadResult]], run: Run) -> None:
     uncached = run.figures["compare_uncached_rps"] / run.figures["baseline_rps"]
     run.figures["compare_uncached_to_baseline"] = round(uncached, 3)
     run.figures["compare_errors"] += run.figures.pop("compare_uncached_errors")
-    failed = [r for r in results["compare"] + results["compare_uncached"] if r.errors]
+    for name in logged_in:
+        run.figures[f"{name}_to_baseline"] = round(run.figures[f"{name}_rps"] / run.figures["baseline_rps"], 3)
+        run.figures["compare_errors"] += run.figures.pop(f"{name}_errors")
+    failed = [r for name in ("compare", "compare_uncached", *logged_in) for r in results[name] if r.errors]
     if failed:
         raise BenchError(
             f"the compare page failed {run.figures['compare_errors']} times "
@@ -733,6 +782,7 @@ below are written by the benchmark itself; do not edit them by hand (edit the te
     BENCH_ONLY=wallet make bench    # only the wallet import (step 6), likewise
     BENCH_ONLY=flags make bench     # only the review console (step 7), likewise
     BENCH_ONLY=chat make bench      # only the chat (step 8: the assistant and the delivery), likewise
+    BENCH_ONLY=throughput make bench   # only the throughput (step 3), after the search step and an unmeasured import
 
 A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
 on the first run and cached under `bench/.cache/` (gitignored), keyed by the generator's parameters and
@@ -773,7 +823,24 @@ the same harness at a tiny scale there, to prove it works, and assert no duratio
    catalogue changes (`portal/compare/page_cache.py`), so `compare_rps` is mostly served from that cache, as
    repeated popular lists would be in production. `compare_uncached_rps` is the same page from a third server
    with the cache off, where every request parses the query, searches the index and renders the page: the
-   figure for a search nobody has made before, and for logged-in residents.
+   figure for a search nobody has made before.
+
+   **Logged in.** The pages a logged-in resident sees most are measured on the same as-deployed server, in the same
+   alternation and against the same baseline, by a browser that is logged in (`bench/logged_in.py`): 8 residents of
+   that municipality, each listed with one of its units as their health and social care centre for over a year and
+   with another as their dental unit for two months (as the demo's Aino is), with the organiser's area set to
+   include their home, and a session each written into the database as the login callback leaves it (`log_in` of
+   `bench/choices.py`; identification is not measured); each client thread is one of them. The pages are the front
+   page (`/`, the resident's dashboard: listings, rules, home area), the same search as above (`/units?municipality=
+   CODE`: a logged-in person's page holds their own marks and is never taken from the page cache, so every request
+   parses the query, searches the index with the resident's home as the origin and renders the page: a search nobody
+   has made before, as far as the server's work goes), a unit page (`/units/ID` of the resident's own sote centre:
+   the unit's stored PTV record, opening hours, capacity, the resident's listings and the public feedback score) and
+   the listings overview (`/choices/`). Each page is checked once to answer 200 with the logout button (a 302 to the
+   login page would mean the session was not accepted); any other answer while measuring fails the run.
+   `<page>_logged_in_rps` is each page's rate and `<page>_logged_in_to_baseline` its ratio to `baseline_rps`.
+   `python -m bench.page_profile` profiles these pages in-process and counts their SQL statements
+   (`tests/functional/test_page_statements.py` holds each to a budget).
 
 {listings}
 {audit}
@@ -790,6 +857,9 @@ more than between runs.
 | `catalogue_import_peak_rss_mb` | ≤ 400 MB |
 | `catalogue_search_p95_ms` | ≤ 30 ms |
 | `compare_to_baseline` | ≥ 0.5 |
+| `compare_uncached_to_baseline` | ≥ 0.5 |
+| `home_logged_in_to_baseline`, `search_logged_in_to_baseline` | ≥ 0.5 each |
+| `unit_logged_in_to_baseline`, `listings_logged_in_to_baseline` | ≥ 0.5 each |
 | `choice_switches_per_second` | ≥ 150 /s |
 | `choice_contested_anomalies`, `choice_errors` | 0 |
 | `choice_double_listings` | 0 |
@@ -839,6 +909,17 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
             f"- Requests per second in each window: compare {run.notes.get('compare_rounds', '')}; "
             f"baseline {run.notes.get('baseline_rounds', '')}.",
         ]
+    if "logged_in_paths" in run.notes:
+        rounds = "; ".join(
+            f"{page} {run.notes[f'{page}_logged_in_rounds']}"
+            for page in LOGGED_IN_PAGES
+            if f"{page}_logged_in_rounds" in run.notes
+        )
+        notes += [
+            f"- Logged-in pages, {run.notes['logged_in_residents']} residents (a session each, one per client thread): "
+            f"{run.notes['logged_in_paths']}.",
+            f"- Logged-in pages, requests per second in each window: {rounds}.",
+        ]
     if "postgresql" in run.notes:
         notes.append(f"- PostgreSQL import: {run.notes['postgresql']}.")
     if settings.only == "choices":
@@ -851,6 +932,10 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         notes.append("- Only the review console was measured in this run; the other figures are the last full run's.")
     if settings.only == "chat":
         notes.append("- Only the chat was measured in this run; the other figures are the last full run's.")
+    if settings.only == "throughput":
+        notes.append(
+            "- Only the search and the throughput were measured in this run; the other figures are the last full run's."
+        )
     notes += [
         f"- Listings, {key.removeprefix('choice_')}: {note}."
         for key, note in run.notes.items()
@@ -882,23 +967,22 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
     )
 
 
-STEP_NOTES = {
+STEP_NOTES: dict[str, str | tuple[str, ...]] = {
     "choices": "- Listings",
     "audit": "- Access log",
     "wallet": "- Wallet import",
     "flags": "- Review console",
     "chat": "- Chat ",  # the assistant's and the delivery's
+    "throughput": ("- Compare page", "- Requests per second", "- Logged-in pages"),
 }  # how the notes of a step that runs alone begin
 
 
 def kept_notes(doc: str, only: str) -> list[str]:
     """The notes of the last run's document that a run of step `only` alone does not write again."""
     latest = doc.partition("## Latest run")[2]
-    return [
-        line
-        for line in latest.splitlines()
-        if line.startswith("- ") and not line.startswith(("- Only ", STEP_NOTES[only]))
-    ]
+    own = STEP_NOTES[only]
+    prefixes = ("- Only ", *((own,) if isinstance(own, str) else own))
+    return [line for line in latest.splitlines() if line.startswith("- ") and not line.startswith(prefixes)]
 
 
 def _commit() -> str:
@@ -922,12 +1006,16 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
     work.mkdir(parents=True)
     run = Run()
     run.figures["machine_cpus"] = os.cpu_count() or 1
-    if settings.only is None:
+    if settings.only in (None, "throughput"):
         run.figures["feed_locations"] = settings.locations
         run.figures["feed_municipalities"] = settings.municipalities
         feed = cached_feed(settings)
         sqlite_path = work / "catalogue.sqlite3"
-        measure_imports(settings, feed, sqlite_path, run)
+        if settings.only is None:
+            measure_imports(settings, feed, sqlite_path, run)
+        else:
+            log("importing into a fresh SQLite catalogue (not measured: only the throughput is)")
+            run_import_child(f"sqlite:///{sqlite_path}", feed, migrate=True)
         database_url = f"sqlite:///{sqlite_path}"
         municipality = measure_search(settings, database_url, run)
         measure_throughput(settings, database_url, municipality, work, run)
@@ -976,15 +1064,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=defaults.load_seconds, help="one measuring window")
     parser.add_argument("--rounds", type=int, default=defaults.rounds, help="windows per app, alternating")
     parser.add_argument("--warmup-seconds", type=float, default=defaults.warmup_seconds)
+    parser.add_argument(
+        "--logged-in-residents", type=int, default=defaults.logged_in_residents, help="residents logged in"
+    )
     parser.add_argument("--no-postgresql", action="store_true", help="skip the import into PostgreSQL and the listings")
     parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
     parser.add_argument(
         "--only",
-        choices=["choices", "audit", "wallet", "flags", "chat"],
+        choices=["throughput", "choices", "audit", "wallet", "flags", "chat"],
         default=os.environ.get("BENCH_ONLY") or None,
-        help="only the listings, the access log, the wallet, the review console or the chat (the assistant and the "
-        "delivery between processes), merged into the existing results "
-        "(default: $BENCH_ONLY)",
+        help="only the throughput (with the search step before it), the listings, the access log, the wallet, the "
+        "review console or the chat (the assistant and the delivery between processes), merged into the existing "
+        "results (default: $BENCH_ONLY)",
     )
     parser.add_argument("--audit-rows", type=int, help="access log rows to verify (default: 20 per location)")
     parser.add_argument("--choice-residents", type=int, help="residents for the listings (default: 10 per location)")
@@ -1003,6 +1094,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_seconds=args.load_seconds,
         rounds=args.rounds,
         warmup_seconds=args.warmup_seconds,
+        logged_in_residents=args.logged_in_residents,
         postgresql=not args.no_postgresql,
         postgresql_url=args.postgresql_url,
         cache_dir=args.cache_dir,

@@ -33,17 +33,21 @@ def database_url() -> str:
     return url
 
 
-def compare_app(page_cache: bool = True) -> Callable:
+def portal_app(url: str, page_cache: bool = True):
+    """The portal on `url` with the test config, except what a deployment sets differently and a page cares about."""
     from portal import create_app
 
-    config = {"SQLALCHEMY_DATABASE_URI": database_url(), "RESIDENT_OIDC_ISSUER": "", "STAFF_OIDC_ISSUER": ""}
+    config: dict = {"SQLALCHEMY_DATABASE_URI": url, "RESIDENT_OIDC_ISSUER": "", "STAFF_OIDC_ISSUER": ""}
     # As deployed: the version check and the page cache of the production defaults (the test config turns both off).
     config["CATALOGUE_VERSION_TTL_SECONDS"] = 2
     config["FULL_UNITS_TTL_SECONDS"] = 2
     if not page_cache:
         config["COMPARE_PAGE_CACHE_SIZE"] = 0
-    app = create_app(config)
-    return with_worker_header(app)
+    return create_app(config)
+
+
+def compare_app(page_cache: bool = True) -> Callable:
+    return with_worker_header(portal_app(database_url(), page_cache=page_cache))
 
 
 def baseline_app() -> Callable:
