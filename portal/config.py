@@ -49,6 +49,14 @@ class Config:
     # PostgreSQL: a database that takes the connection and never answers fails the request (503) after this long,
     # instead of holding it, and /readyz, for minutes (libpq's connect_timeout: whole seconds, at least 2).
     DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
+    # PostgreSQL, per process: connections kept open, extra ones opened at a peak, and how long a request waits for
+    # a free one before it gets the 503 page. Mind the server's max_connections: workers × (size + overflow).
+    DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "5"))
+    DATABASE_MAX_OVERFLOW = int(os.environ.get("DATABASE_MAX_OVERFLOW", "5"))
+    DATABASE_POOL_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_POOL_TIMEOUT_SECONDS", "10"))
+    # PostgreSQL: the server cancels a statement that runs longer (the request gets the 503 page), so one runaway
+    # query cannot hold a connection and a worker for good. 0: no limit. Migrations run without it.
+    DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "15000"))
     # hide_parameters: a database error must not write bound values (an override reason, a name) to the log.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
 
@@ -249,6 +257,9 @@ class TestConfig(DevelopmentConfig):
     VALTUUDET_URL = ""  # off; the tests of the flow start the fake and name its URL
     MAIL_URL = ""  # off; the tests of the e-mails start an SMTP server and name its URL
     PUBLIC_BASE_URL = "http://localhost"
+    # The bench builds its apps from this config and fills its databases with single long statements (COPY,
+    # INSERT ... SELECT over millions of rows); tests of the timeout set it.
+    DATABASE_STATEMENT_TIMEOUT_MS = 0
 
 
 configs = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, make_url
@@ -13,7 +15,8 @@ from portal.config import REPO_ROOT
 from portal.extensions import db, migrate
 
 # What a database that is down, restarting, unreachable or overloaded raises: refused or dropped connections, a
-# failed pre-ping reconnect, SQLite's file gone or locked, no free connection in the pool within its timeout.
+# failed pre-ping reconnect, SQLite's file gone or locked, no free connection in the pool within its timeout, and a
+# statement the server cancelled at DATABASE_STATEMENT_TIMEOUT_MS (psycopg's QueryCanceled is an OperationalError).
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
@@ -38,6 +41,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def postgresql_engine_options(config: Mapping[str, Any], uri: str) -> dict[str, Any]:
+    """The engine options for PostgreSQL: the pool and timeout settings, under whatever the URL or explicit engine
+    options already say (the bench sizes its own pool)."""
+    # A copy: the options dict is the config class's own, shared by every app in the process.
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    query = make_url(uri).query
+    connect_args = dict(options.get("connect_args") or {})
+    if "connect_timeout" not in query:
+        connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT_SECONDS"])
+    statement_timeout = int(config["DATABASE_STATEMENT_TIMEOUT_MS"])
+    # libpq's `options` sets the server's parameters for the whole connection, at no cost per request. The argument
+    # replaces the URL's own `options`, so that one is carried over.
+    in_url = query.get("options") or ()
+    libpq_options = str(connect_args.get("options") or " ".join((in_url,) if isinstance(in_url, str) else in_url))
+    if statement_timeout > 0 and "statement_timeout" not in libpq_options:
+        connect_args["options"] = f"{libpq_options} -c statement_timeout={statement_timeout}".strip()
+    options["connect_args"] = connect_args
+    options.setdefault("pool_size", int(config["DATABASE_POOL_SIZE"]))
+    options.setdefault("max_overflow", int(config["DATABASE_MAX_OVERFLOW"]))
+    options.setdefault("pool_timeout", float(config["DATABASE_POOL_TIMEOUT_SECONDS"]))
+    return options
+
+
 def init_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):  # the spelling some hosting platforms hand out
@@ -45,14 +71,8 @@ def init_database(app: Flask) -> None:
     elif uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
-    if uri.startswith("postgresql") and "connect_timeout" not in make_url(uri).query:
-        # A copy: the options dict is the config class's own, shared by every app in the process.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options["connect_args"] = {
-            "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
-            **options.get("connect_args", {}),
-        }
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if uri.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgresql_engine_options(app.config, uri)
     if uri.startswith("sqlite:///"):
         (REPO_ROOT / "instance").mkdir(exist_ok=True)
     db.init_app(app)
