@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
@@ -14,12 +15,25 @@ from portal.extensions import db
 from portal.formatting import place_name
 from portal.models import CatalogueLocation
 
+if TYPE_CHECKING:
+    from portal.choice.services import UnitOffer
+
 
 @dataclass
 class Address:
     street: str
     postal_code: str
     post_office: str
+
+
+class _AddressColumns(Protocol):
+    """A catalogue row, or a unit offer read with its address."""
+
+    street_fi: str | None
+    street_sv: str | None
+    postal_code: str | None
+    post_office_fi: str | None
+    post_office_sv: str | None
 
 
 @dataclass
@@ -65,13 +79,19 @@ def unit_addresses(location_ids: Sequence[str], language: str) -> dict[str, Addr
             CatalogueLocation.post_office_sv,
         ).where(CatalogueLocation.id.in_(list(location_ids)))
     )
-    return {
-        row.id: Address(
-            street=place_name((row.street_sv if swedish else None) or row.street_fi or row.street_sv),
-            postal_code=row.postal_code or "",
-            post_office=place_name(
-                (row.post_office_sv if swedish else None) or row.post_office_fi or row.post_office_sv
-            ),
-        )
-        for row in rows
-    }
+    return {row.id: _address(row, swedish) for row in rows}
+
+
+def offer_addresses(offer: UnitOffer | None, language: str) -> dict[str, Address]:
+    """As unit_addresses, from a unit offer that was read with its address: no query."""
+    if offer is None:
+        return {}
+    return {offer.location_id: _address(offer, language == "sv")}
+
+
+def _address(row: _AddressColumns, swedish: bool) -> Address:
+    return Address(
+        street=place_name((row.street_sv if swedish else None) or row.street_fi or row.street_sv),
+        postal_code=row.postal_code or "",
+        post_office=place_name((row.post_office_sv if swedish else None) or row.post_office_fi or row.post_office_sv),
+    )

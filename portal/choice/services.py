@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import CursorResult, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.services import CurrentUser, record_event
@@ -81,9 +81,18 @@ class Listing:
         return {choice.location_id for choice in (self.current, self.pending) if choice is not None}
 
 
+@dataclass(frozen=True)
+class Resident:
+    """Whom a choice is for, as far as the rules ask: the home municipality decides who may choose."""
+
+    id: int
+    home_municipality_code: str | None
+
+
 @dataclass
 class UnitOffer:
-    """A unit as something to list with: the organiser's approval and its capacity."""
+    """A unit as something to list with: the organiser's approval and its capacity, and the address the pages show
+    (read with the rest, so the check page need not read the unit's row again)."""
 
     location_id: str
     organisation_id: str
@@ -93,6 +102,11 @@ class UnitOffer:
     accepts_new: bool
     capacity: int | None
     taken: int
+    street_fi: str | None = None
+    street_sv: str | None = None
+    postal_code: str | None = None
+    post_office_fi: str | None = None
+    post_office_sv: str | None = None
 
     @property
     def full(self) -> bool:
@@ -129,22 +143,31 @@ class Plan:
     blocked_until: date | None = None
 
 
-def listing(person_id: int, kind: str, today: date | None = None) -> Listing:
-    """The resident's current and pending choice of a kind, worked out from the dates."""
+def listing(person_id: int, kind: str, today: date | None = None, *, version: int | None = None) -> Listing:
+    """The resident's current and pending choice of a kind, worked out from the dates.
+
+    The slot's version rides along with the choices in one query; only a resident with no choice in force reads it
+    on its own. A caller that has just bumped the slot passes the `version` it set, and nothing is read for it."""
     today = today or today_in_helsinki()
-    rows = db.session.scalars(
+    slot = select(ListingSlot.version).filter_by(person_id=person_id, kind=kind)
+    query = (
         select(Choice)
         .where(Choice.person_id == person_id, Choice.kind == kind, Choice.cancelled_at.is_(None))
         .where(or_(Choice.ended_on.is_(None), Choice.ended_on > today))
         .order_by(Choice.effective_on, Choice.id)
-    ).all()
+    )
+    if version is None:
+        query = query.add_columns(slot.scalar_subquery())
+    rows: Sequence[Any] = db.session.execute(query).all()
     result = Listing(kind)
     for row in rows:
-        if row.effective_on <= today:
-            result.current = row
+        if row[0].effective_on <= today:
+            result.current = row[0]
         else:
-            result.pending = row
-    result.version = db.session.scalar(select(ListingSlot.version).filter_by(person_id=person_id, kind=kind)) or 0
+            result.pending = row[0]
+    if version is None:
+        version = rows[0][1] if rows else db.session.scalar(slot)
+    result.version = version or 0
     return result
 
 
@@ -154,6 +177,15 @@ def listings(person_id: int, today: date | None = None) -> dict[str, Listing]:
 
 def resident(person_id: int) -> Person:
     return db.session.get_one(Person, person_id)
+
+
+def resident_for(user: CurrentUser, person_id: int) -> Resident:
+    """The resident a request is about. When that is the logged-in resident, the user this request has already
+    read from the database carries what the rules need; only someone acted for is read here."""
+    if user.kind == "resident" and user.id == person_id:
+        return Resident(person_id, user.home_municipality_code)
+    person = resident(person_id)
+    return Resident(person.id, person.home_municipality_code)
 
 
 def history(person_id: int) -> list[Choice]:
@@ -166,35 +198,67 @@ def find_choice(person_id: int, reference: str) -> Choice | None:
 
 
 def unit_offer(kind: str, location_id: str, today: date | None = None, *, count: bool = True) -> UnitOffer | None:
-    row = db.session.get(CatalogueLocation, location_id)
+    """The unit, its approval and its capacity for `kind` in one query. With `count`, the seats taken are counted in
+    it too, only where there is a capacity (the CASE runs the count only then)."""
+    columns: list[Any] = [
+        CatalogueLocation.id,
+        CatalogueLocation.organisation_id,
+        CatalogueLocation.name_fi,
+        CatalogueLocation.name_sv,
+        CatalogueLocation.street_fi,
+        CatalogueLocation.street_sv,
+        CatalogueLocation.postal_code,
+        CatalogueLocation.post_office_fi,
+        CatalogueLocation.post_office_sv,
+        CatalogueApproval.kinds,
+        CatalogueApproval.accepts_new_clients,
+        UnitCapacity.capacity,
+    ]
+    if count:
+        held = _seats_held(kind, location_id, today or today_in_helsinki()).scalar_subquery()
+        columns.append(case((UnitCapacity.capacity.is_not(None), held), else_=0).label("taken"))
+    query = (
+        select(*columns)
+        .outerjoin(CatalogueApproval, CatalogueApproval.location_id == CatalogueLocation.id)
+        .outerjoin(UnitCapacity, and_(UnitCapacity.location_id == CatalogueLocation.id, UnitCapacity.kind == kind))
+        .where(CatalogueLocation.id == location_id)
+    )
+    row = db.session.execute(query).one_or_none()
     if row is None:
         return None
-    approval = db.session.get(CatalogueApproval, location_id)
-    capacity = db.session.scalar(select(UnitCapacity.capacity).filter_by(location_id=location_id, kind=kind))
     return UnitOffer(
         location_id=row.id,
         organisation_id=row.organisation_id,
         name_fi=row.name_fi or "",
         name_sv=row.name_sv or "",
-        approved=approval is not None and kind in approval.kinds.split(),
-        accepts_new=bool(approval and approval.accepts_new_clients),
-        capacity=capacity,
-        taken=seats_taken(kind, location_id, today or today_in_helsinki()) if capacity is not None and count else 0,
+        approved=row.kinds is not None and kind in row.kinds.split(),
+        accepts_new=bool(row.accepts_new_clients),
+        capacity=row.capacity,
+        taken=row.taken if count else 0,
+        street_fi=row.street_fi,
+        street_sv=row.street_sv,
+        postal_code=row.postal_code,
+        post_office_fi=row.post_office_fi,
+        post_office_sv=row.post_office_sv,
     )
 
 
 def seats_taken(kind: str, location_id: str, today: date) -> int:
     """Residents listed at the unit now or waiting to be, and those still there until a switch takes effect."""
-    return db.session.execute(
+    return int(db.session.execute(_seats_held(kind, location_id, today)).scalar_one())
+
+
+def _seats_held(kind: str, location_id: str, today: date) -> Select[Any]:
+    return (
         select(func.count())
         .select_from(Choice)
         .where(Choice.location_id == location_id, Choice.kind == kind, Choice.cancelled_at.is_(None))
         .where(or_(Choice.ended_on.is_(None), Choice.ended_on > today))
-    ).scalar_one()
+    )
 
 
 def plan_choice(
-    person: Person, kind: str, location_id: str, *, language: str = "fi", today: date | None = None
+    person: Person | Resident, kind: str, location_id: str, *, language: str = "fi", today: date | None = None
 ) -> Plan:
     today = today or today_in_helsinki()
     rules = load_rules()
@@ -215,7 +279,7 @@ def _offer_alternatives(plan: Plan, location_id: str, language: str = "fi") -> N
 
 def _plan(
     rules: Rules,
-    person: Person,
+    person: Person | Resident,
     kind: str,
     offer: UnitOffer | None,
     state: Listing,
@@ -358,8 +422,8 @@ def _confirm(
 ) -> Choice:
     lock_slot(person_id, kind, expected_version)
     rules = load_rules()
-    person = db.session.get_one(Person, person_id)
-    state = listing(person_id, kind, today)
+    person = db.session.get_one(Person, person_id)  # read once: the rules ask its municipality, the messages its name
+    state = listing(person_id, kind, today, version=expected_version + 1)  # the version lock_slot has just set
     offer = unit_offer(kind, location_id, today, count=False)  # counted below, under the unit's lock
     override = _override_if_needed(rules, person_id, kind, state, today)
     plan = _plan(rules, person, kind, offer, state, override, today)
@@ -389,6 +453,9 @@ def _confirm(
         previous_choice_id=previous.id if previous else None,
         chosen_at=now,
         effective_on=plan.effective_on,
+        # Set with the INSERT rather than updated after it: the take-effect message is written below, in this
+        # transaction.
+        took_effect_at=now if plan.effective_on <= today else None,
         actor_kind=actor.kind,
         actor_id=actor.id,
         override_id=plan.override.id if plan.override else None,
@@ -401,7 +468,6 @@ def _confirm(
         enqueue(replaced, "listing.cancelled", previous, organiser=rules.organiser_name)
     enqueue(choice, "listing.chosen", previous, organiser=rules.organiser_name)
     if choice.effective_on <= today:
-        choice.took_effect_at = now
         enqueue(choice, "listing.took_effect", previous, organiser=rules.organiser_name)
     record_event(
         "listing_chosen",
@@ -419,14 +485,15 @@ def _confirm(
 
 
 def _lock_capacity(kind: str, location_id: str, today: date) -> str | None:
-    """Lock the unit's capacity row, then count: no other confirmation into the unit can pass in between."""
-    db.session.execute(
+    """Lock the unit's capacity row, then count: no other confirmation into the unit can pass in between. The
+    UPDATE returns the capacity as it is under the lock (an organiser may have changed it since it was read)."""
+    capacity = db.session.execute(
         update(UnitCapacity)
         .where(UnitCapacity.location_id == location_id, UnitCapacity.kind == kind)
-        .values(lock_version=UnitCapacity.lock_version + 1),
+        .values(lock_version=UnitCapacity.lock_version + 1)
+        .returning(UnitCapacity.capacity),
         execution_options={"synchronize_session": False},
-    )
-    capacity = db.session.scalar(select(UnitCapacity.capacity).filter_by(location_id=location_id, kind=kind))
+    ).scalar_one_or_none()
     if capacity is not None and seats_taken(kind, location_id, today) >= capacity:
         return "full"
     return None

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.access import login_required
 from portal.choice import bp
-from portal.choice.presenting import home_area, unit_addresses
+from portal.choice.presenting import home_area, offer_addresses, unit_addresses
 from portal.choice.rules import KINDS, Rules, load_rules
 from portal.choice.services import (
     ChoiceRefused,
     Listing,
     NotCancellable,
+    Resident,
     cancel_choice,
     confirm_choice,
     find_choice,
@@ -23,7 +24,7 @@ from portal.choice.services import (
     listings,
     new_request_key,
     plan_choice,
-    resident,
+    resident_for,
     usable_override,
 )
 from portal.compare.labels import KIND_LABELS
@@ -61,8 +62,8 @@ def _person_id() -> int:
     return subject_for("choice", "listing_viewed" if request.method == "GET" else "listing_acted", path=request.path)
 
 
-def _person():
-    return resident(_person_id())
+def _person() -> Resident:
+    return resident_for(g.user, _person_id())
 
 
 def _kind_or_404(kind: str) -> str:
@@ -140,7 +141,7 @@ def confirm(kind: str):
             actor=g.user,
         )
     except ChoiceRefused as refused:
-        person = resident(person_id)
+        person = resident_for(g.user, person_id)
         plan = plan_choice(person, kind, location_id, language=current_language())
         if refused.plan is not None:
             plan.alternatives = plan.alternatives or refused.plan.alternatives
@@ -148,7 +149,7 @@ def confirm(kind: str):
     return redirect(url_for("choice.receipt", reference=choice.reference), code=303)
 
 
-def _check_page(plan, person, status: int, problem: str | None = None):
+def _check_page(plan, person: Resident, status: int, problem: str | None = None):
     """Check your answers, or the refusal page when the choice cannot be made. A listing that changed meanwhile is
     said so, then shown as it is now: refused for what is wrong now, or to be checked and confirmed again."""
     problem = problem or plan.problem
@@ -166,7 +167,7 @@ def _check_page(plan, person, status: int, problem: str | None = None):
         rules=plan.rules,
         request_key=new_request_key(),
         kind_labels=KIND_LABELS,
-        addresses=unit_addresses([plan.unit.location_id] if plan.unit else [], current_language()),
+        addresses=offer_addresses(plan.unit, current_language()),
         home=home_area(person.home_municipality_code, current_language()),
     )
 
