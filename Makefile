@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PORT ?= 5000
+PROD_PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PORT
 
@@ -31,6 +32,10 @@ static/vendor/.built: node_modules/.package-lock.json portal/assets.py $(BIN)/.i
 
 .PHONY: bootstrap
 bootstrap: $(BIN)/.installed static/vendor/.built translations-compile ## Install Python and front-end dependencies, build assets
+
+.PHONY: run-prod
+run-prod: bootstrap ## The production shape here: PostgreSQL, gunicorn, dispatchers, demo login, at http://127.0.0.1:$(PROD_PORT)
+	$(BIN)/python -m portal.ops.stack --port $(PROD_PORT)
 
 .PHONY: translations-compile
 translations-compile: $(BIN)/.installed ## Compile the four catalogues

@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from portal.config import REPO_ROOT, check_production, configs
+from portal.config import PRODUCTION_ENVS, REPO_ROOT, check_production, configs, show_warnings
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -40,8 +40,8 @@ def load_config(app: Flask, config: str | dict | None) -> None:
     else:
         name = config or os.environ.get("VALINTA_ENV", "development")
         app.config.from_object(configs[name])
-    if app.config["ENV_NAME"] == "production":
-        check_production(app.config)
+    if app.config["ENV_NAME"] in PRODUCTION_ENVS:
+        show_warnings(check_production(app.config))
 
 
 def init_proxy(app: Flask) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105  placeholder check_production refuses  # nosec B105
@@ -31,6 +33,12 @@ def _env_json(name: str, default: dict) -> dict:
         return json.loads(value)
     except ValueError as error:
         raise ValueError(f"{name} is not valid JSON: {error}") from None
+
+
+def default_web_workers() -> int:
+    """Gunicorn's usual 2 × CPUs + 1 sync workers, at most 8: past that the database (on the same machine in
+    `make run-prod`) and the pool's connections, not the workers, are what a request waits for."""
+    return min(2 * len(os.sched_getaffinity(0)) + 1, 8)
 
 
 def _default_sqlite_url() -> str:
@@ -63,6 +71,15 @@ class Config:
     # Behind the production recipe's TLS-terminating load balancer: how many proxies' forwarded headers to trust
     # (0: none, the app faces clients itself), and the host names the portal answers to (ASVS 13.x, 4.1.x).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # The web server (portal/ops/gunicorn_conf.py, `make run-prod`): sync worker processes and threads in each, the
+    # seconds a request may take before its worker is restarted, the seconds a stop waits for requests in hand, and a
+    # restart of each worker after this many requests (0: never; a restart empties the worker's page caches).
+    WEB_WORKERS = int(os.environ.get("WEB_WORKERS") or default_web_workers())
+    WEB_THREADS = int(os.environ.get("WEB_THREADS", "1"))
+    WEB_TIMEOUT_SECONDS = int(os.environ.get("WEB_TIMEOUT_SECONDS", "30"))
+    WEB_GRACEFUL_TIMEOUT_SECONDS = int(os.environ.get("WEB_GRACEFUL_TIMEOUT_SECONDS", "10"))
+    WEB_MAX_REQUESTS = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
+    WEB_MAX_REQUESTS_JITTER = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "0"))
     TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS", "").replace(",", " ").split() or None
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
     # Request bodies: the largest form is a few kilobytes; nothing here uploads files.
@@ -201,6 +218,45 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
 
 
+def _demo_folder(*parts: str) -> Path:
+    return REPO_ROOT / "instance" / "production-demo" / Path(*parts)
+
+
+class ProductionDemoConfig(ProductionConfig):
+    """`make run-prod` (portal/ops/stack.py): production settings on one machine, except the demo identification.
+
+    Secure `__Host-` cookies over plain http work because browsers count http://127.0.0.1 and http://localhost as
+    secure. The secrets come from the environment; the stack generates them once per install (instance/)."""
+
+    ENV_NAME = "production-demo"
+    TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS", "127.0.0.1 localhost").replace(",", " ").split()
+    DEMO_IDP = True
+    HETU_ALLOW_TEMPORARY = True  # the demo personas' identity codes are in the temporary range 900-999
+    PORT = int(os.environ.get("PORT", "8000"))
+    DEMO_RESIDENT_IDP_PORT = int(os.environ.get("DEMO_RESIDENT_IDP_PORT", str(PORT + 1)))
+    DEMO_STAFF_IDP_PORT = int(os.environ.get("DEMO_STAFF_IDP_PORT", str(PORT + 2)))
+    DEMO_VALTUUDET_PORT = int(os.environ.get("DEMO_VALTUUDET_PORT", str(PORT + 3)))
+    RESIDENT_OIDC_ISSUER = os.environ.get("RESIDENT_OIDC_ISSUER", f"http://localhost:{DEMO_RESIDENT_IDP_PORT}")
+    RESIDENT_OIDC_CLIENT_ID = os.environ.get("RESIDENT_OIDC_CLIENT_ID", "valinta-demo")
+    RESIDENT_OIDC_CLIENT_SECRET = os.environ.get("RESIDENT_OIDC_CLIENT_SECRET", "demo-secret")
+    STAFF_OIDC_ISSUER = os.environ.get("STAFF_OIDC_ISSUER", f"http://localhost:{DEMO_STAFF_IDP_PORT}")
+    STAFF_OIDC_CLIENT_ID = os.environ.get("STAFF_OIDC_CLIENT_ID", "valinta-staff-demo")
+    STAFF_OIDC_CLIENT_SECRET = os.environ.get("STAFF_OIDC_CLIENT_SECRET", "demo-secret")
+    VALTUUDET_URL = os.environ.get("VALTUUDET_URL", f"http://localhost:{DEMO_VALTUUDET_PORT}")
+    VALTUUDET_CLIENT_ID = os.environ.get("VALTUUDET_CLIENT_ID", "valinta-demo")
+    OUTBOX_ENDPOINTS = _env_json(
+        "OUTBOX_ENDPOINTS",
+        {
+            "register": _demo_folder("outbox", "register").as_uri(),
+            "provider": _demo_folder("outbox", "providers").as_uri() + "/{organisation_id}",
+            "organiser": _demo_folder("outbox", "organiser").as_uri(),
+        },
+    )
+    MAIL_URL = os.environ.get("MAIL_URL", _demo_folder("mail").as_uri())
+    MAIL_FROM = os.environ.get("MAIL_FROM", "valinta@demo.invalid")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORT}")
+
+
 class DevelopmentConfig(Config):
     """`make run`: embedded SQLite, the demo identification service, plain http on localhost."""
 
@@ -264,6 +320,7 @@ class TestConfig(DevelopmentConfig):
 
 configs = {
     "production": ProductionConfig,
+    "production-demo": ProductionDemoConfig,
     "development": DevelopmentConfig,
     "test": TestConfig,
 }
@@ -273,21 +330,40 @@ class ConfigurationError(RuntimeError):
     """The app must not start with this configuration; the message says why."""
 
 
-def check_production(config: dict) -> None:
-    """Refuse unsafe production settings loudly, before serving a single request."""
-    problems = []
+PRODUCTION_ENVS = ("production", "production-demo")
+DEMO_NOTICE = "DEMO IDENTIFICATION IS ON: anyone can log in as anyone. Never expose this to a network."
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _is_loopback_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in LOOPBACK
+
+
+def check_production(config: dict) -> list[str]:
+    """Refuse unsafe production settings loudly, before serving a single request; return the warnings to show.
+
+    `production-demo` (make run-prod) is checked as production, except that the demo identification is a warning:
+    the demo providers, the temporary identity codes of their personas, the fake mandate service on loopback, and
+    e-mail written to files."""
+    demo = config.get("ENV_NAME") == "production-demo"
+    problems, warnings = [], []
     if config.get("DEMO_IDP"):
-        problems.append("DEMO_IDP is on: the demo identification service lets anyone log in as anyone.")
+        if demo:
+            warnings.append(DEMO_NOTICE)
+        else:
+            problems.append("DEMO_IDP is on: the demo identification service lets anyone log in as anyone.")
     if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY is missing, the default, or shorter than 32 characters.")
     if not config.get("HETU_HASH_KEY") or len(config["HETU_HASH_KEY"]) < 32:
         problems.append("HETU_HASH_KEY is missing or shorter than 32 characters.")
     if len(config.get("OUTBOX_SECRET") or "") < 32:
         problems.append("OUTBOX_SECRET is missing or shorter than 32 characters.")
-    if config.get("HETU_ALLOW_TEMPORARY"):
+    if config.get("HETU_ALLOW_TEMPORARY") and not (demo and config.get("DEMO_IDP")):
         problems.append("HETU_ALLOW_TEMPORARY is on: test identity codes must not be accepted in production.")
     for who in ("RESIDENT", "STAFF"):
-        if not config.get(f"{who}_OIDC_ISSUER", "").startswith("https://"):
+        issuer = config.get(f"{who}_OIDC_ISSUER", "")
+        if not issuer.startswith("https://") and not (demo and _is_loopback_http(issuer)):
             problems.append(f"{who}_OIDC_ISSUER must be an https:// issuer URL.")
         if not config.get(f"{who}_OIDC_CLIENT_ID"):
             problems.append(f"{who}_OIDC_CLIENT_ID is missing.")
@@ -296,12 +372,15 @@ def check_production(config: dict) -> None:
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be on in production.")
     if config.get("VALTUUDET_URL"):
-        if not config["VALTUUDET_URL"].startswith("https://"):
+        if not config["VALTUUDET_URL"].startswith("https://") and not (
+            demo and _is_loopback_http(config["VALTUUDET_URL"])
+        ):
             problems.append("VALTUUDET_URL must be an https:// URL (or empty: the feature is off).")
         for name in ("VALTUUDET_CLIENT_ID", "VALTUUDET_API_KEY", "VALTUUDET_OAUTH_SECRET"):
             if not config.get(name):
                 problems.append(f"{name} is missing, and VALTUUDET_URL is set.")
-    if config.get("MAIL_URL"):
+    mail_to_files = demo and str(config.get("MAIL_URL")).startswith("file://")
+    if config.get("MAIL_URL") and not mail_to_files:
         if not str(config["MAIL_URL"]).startswith(("smtp://", "smtp+starttls://", "smtps://")):
             problems.append("MAIL_URL must be an smtp://, smtp+starttls:// or smtps:// URL (or empty: e-mail is off).")
         if config.get("MAIL_USERNAME") and str(config["MAIL_URL"]).startswith("smtp://"):
@@ -311,4 +390,20 @@ def check_production(config: dict) -> None:
         if not str(config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
             problems.append("PUBLIC_BASE_URL must be the portal's https:// address: the e-mails link to it.")
     if problems:
-        raise ConfigurationError("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
+        raise ConfigurationError(f"Refusing to start in {config.get('ENV_NAME')} mode:\n  - " + "\n  - ".join(problems))
+    return warnings
+
+
+def framed(message: str) -> str:
+    """`message` in a frame of its own, to stand out in a terminal full of log lines."""
+    line = "!" * (len(message) + 8)
+    return f"{line}\n!!! {message} !!!\n{line}"
+
+
+def show_warnings(warnings: list[str]) -> None:
+    """Print each warning framed on stderr, unless a supervisor (portal/ops/stack.py) has shown them for its
+    children already (VALINTA_NOTICE_SHOWN)."""
+    if os.environ.get("VALINTA_NOTICE_SHOWN"):
+        return
+    for warning in warnings:
+        print(framed(warning), file=sys.stderr, flush=True)

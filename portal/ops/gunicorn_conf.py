@@ -1,0 +1,38 @@
+"""Gunicorn's settings for the portal, from the WEB_* settings of portal/config.py (`gunicorn --config` this file).
+
+The bind address comes from the command line (`--bind`), so one file serves `make run-prod` and a real host. The
+access log is off: the app writes its own request log, one JSON line a request, without identity codes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from portal.config import Config
+
+workers = Config.WEB_WORKERS
+threads = Config.WEB_THREADS  # more than 1: gunicorn's gthread worker, otherwise the sync one
+timeout = Config.WEB_TIMEOUT_SECONDS
+graceful_timeout = Config.WEB_GRACEFUL_TIMEOUT_SECONDS
+max_requests = Config.WEB_MAX_REQUESTS
+max_requests_jitter = Config.WEB_MAX_REQUESTS_JITTER
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+proc_name = "valinta"
+# Gunicorn's runtime control socket has one default path per user: two servers on a machine (the stack, the bench,
+# a test) would take it from each other, and nothing here uses it.
+control_socket_disable = True
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone (stopped, recycled or killed): Prometheus' multiprocess mode must forget its live gauges.
+    portal/ops/metrics.py does that; until it exists there is nothing to forget."""
+    try:
+        metrics = importlib.import_module("portal.ops.metrics")
+    except ModuleNotFoundError as error:
+        if error.name != "portal.ops.metrics":
+            raise
+        return
+    metrics.child_exit(server, worker)
