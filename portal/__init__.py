@@ -29,6 +29,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
+    init_operations(app)  # request log and metrics: around everything but the proxy's header handling
     init_proxy(app)  # outermost: everything inside sees the scheme and host the client used
     return app
 
@@ -48,6 +49,14 @@ def init_proxy(app: Flask) -> None:
     from portal.proxy import init_proxy as init
 
     init(app)
+
+
+def init_operations(app: Flask) -> None:
+    from portal.ops.metrics import init_metrics
+    from portal.ops.requestlog import init_request_log
+
+    init_metrics(app)
+    init_request_log(app)
 
 
 def init_inputs(app: Flask) -> None:

@@ -154,6 +154,11 @@ class Config:
     HELPLINE_CANNED = os.environ.get("HELPLINE_CANNED", str(REPO_ROOT / "portal" / "data" / "helpline" / "canned.yaml"))
     PREFERRED_URL_SCHEME = "https"
 
+    # Operations (docs/operations.md): one JSON line per request on the logger `valinta.request`, and the addresses
+    # (after PROXY_COUNT's proxies) /metrics answers; to anyone else it does not exist (404).
+    REQUEST_LOG = _env_bool("REQUEST_LOG", True)
+    METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32 ::1/128")  # space or comma
+
     # The outbox dispatcher (docs/outbox.md). Endpoints: {"register": url, "provider": url with {organisation_id},
     # "<PTV organisation id>": url for a provider with its own}; http(s):// URLs are signed with the secret.
     OUTBOX_SECRET = os.environ.get("OUTBOX_SECRET", "")
@@ -282,6 +287,7 @@ class DevelopmentConfig(Config):
     HETU_ALLOW_TEMPORARY = True
     HETU_HASH_KEY = os.environ.get("HETU_HASH_KEY", "dev-only-hetu-key")
     PREFERRED_URL_SCHEME = "http"
+    REQUEST_LOG = _env_bool("REQUEST_LOG", False)  # a line per request would bury `make run`'s own output
     # The demo delivers to files (one per message) that can be read after choosing.
     OUTBOX_SECRET = os.environ.get("OUTBOX_SECRET", "dev-only-outbox-secret")
     OUTBOX_ENDPOINTS = _env_json(
@@ -313,6 +319,7 @@ class TestConfig(DevelopmentConfig):
     VALTUUDET_URL = ""  # off; the tests of the flow start the fake and name its URL
     MAIL_URL = ""  # off; the tests of the e-mails start an SMTP server and name its URL
     PUBLIC_BASE_URL = "http://localhost"
+    REQUEST_LOG = False  # quiet test output; tests/functional/test_ops_requestlog.py turns it on
     # The bench builds its apps from this config and fills its databases with single long statements (COPY,
     # INSERT ... SELECT over millions of rows); tests of the timeout set it.
     DATABASE_STATEMENT_TIMEOUT_MS = 0

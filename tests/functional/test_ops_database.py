@@ -45,7 +45,7 @@ def test_pool_settings_reach_postgresql_and_leave_sqlite_to_its_own_pool(databas
             assert "pool_size" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         assert db.session.execute(text("SELECT 1")).scalar() == 1
         db.engine.dispose()
-    assert Config.SQLALCHEMY_ENGINE_OPTIONS == shared  # the class's dict, shared by every app, is untouched
+    assert shared == Config.SQLALCHEMY_ENGINE_OPTIONS  # the class's dict, shared by every app, is untouched
 
 
 def test_statement_timeout_is_set_on_every_connection(postgresql_url: str):

@@ -172,6 +172,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     # Operations and assets
     ("ops.healthz", "GET"): Route(public()),
     ("ops.readyz", "GET"): Route(public()),
+    # The test client asks from 127.0.0.1, inside METRICS_ALLOWED_NETWORKS; from anywhere else it is a 404
+    # (tests/functional/test_ops_metrics.py).
+    ("ops.metrics", "GET"): Route(public()),
     ("static", "GET"): Route(public(), values={"filename": "css/portal.css"}),
     # Public pages
     ("main.home", "GET"): Route(public()),
