@@ -8,7 +8,9 @@
 2. serves the portal with gunicorn, starts the client processes (`python -m bench.choices client ...`; each
    client a logged-in resident's browser: the check-your-answers page, then the confirm form) and runs three
    measuring windows: over HTTP with no unit capacities; over HTTP with some units given a capacity just above
-   the residents listed there (the figure of record); and calling the domain service in-process instead;
+   the residents listed there (the figure of record); and calling the domain service in-process instead; and,
+   between the last two, a fourth with the same clients posting to the bare write baseline
+   (`bench.baseline_app`'s `POST /write`, served by gunicorn with as many workers, on the same database);
 3. counts, in the database, what must never happen: a resident with two current listings or two pending choices
    of a kind (`DOUBLE_LISTINGS_SQL`), a unit over its capacity (`CAPACITY_EXCEEDED_SQL`), a contested moment
    (double click, two tabs) that made more than one choice or answered a double click with an error;
@@ -43,6 +45,7 @@ from pathlib import Path
 from statistics import median
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from bench.baseline_app import WRITE_TABLES_SQL
 from bench.load import HOST, BenchError, serve, warm_up
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +88,7 @@ class ChoiceSettings:
     capacity_units: int = 4  # units of each kind given a capacity for the second window
     capacity_headroom: int = 10  # seats above the residents listed there when the capacity is set
     report_runs: int = 5
+    write_rows: int = 10_000  # rows of the write baseline's bench_counter, each client picking one at random
     seed: int = 1
 
     @property
@@ -228,6 +232,31 @@ def seed_population(residents: int, as_of: date) -> dict[str, int]:
     return {"residents": counts[0], "choices": counts[1], "choice_mb": counts[2]}
 
 
+def prepare_write_baseline(rows: int) -> None:
+    """The write baseline's tables (`WRITE_TABLES_SQL`), in the same database as the portal's, analysed."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    with db.engine.begin() as connection:
+        for statement in WRITE_TABLES_SQL:
+            connection.execute(text(statement), {"rows": rows} if ":rows" in statement else {})
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE bench_counter, bench_event"))
+
+
+def count_baseline_writes() -> tuple[int, int]:
+    """What the write baseline left: the sum of its counters (one per write) and its event rows (two per write)."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    row = db.session.execute(
+        text("SELECT (SELECT coalesce(sum(value), 0) FROM bench_counter), (SELECT count(*) FROM bench_event)")
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def set_bench_capacities(units: int, headroom: int, as_of: date) -> dict[str, dict[str, int]]:
     """Give the `units` busiest accepting units of each kind a capacity `headroom` above what they hold now."""
     from portal.choice.rules import set_capacities
@@ -365,6 +394,19 @@ class HttpTransport:
         raise BenchError(f"POST confirm: {status} {location}: {body[:300]}")
 
 
+def post_write(port: int, counter: int) -> int:
+    """One `POST /write` to the write baseline, on a connection of its own: the status."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=120)
+    try:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        connection.request("POST", "/write", body=urlencode({"counter": counter}), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
 def problem_shown(page: str) -> str:
     return next((problem for problem, text in PROBLEM_TEXTS.items() if text in page), "unknown")
 
@@ -428,8 +470,42 @@ class Clients:
             thread.join()
         return self.tally.as_json()
 
-    def random(self, group: int) -> random.Random:
+    def random(self, group: int | str) -> random.Random:
         return random.Random(f"{self.seed}-{self.windows}-{group}")
+
+    def writes(self, port: int, rows: int, start: float, warmup: float, seconds: float, threads: int) -> dict:
+        """The write baseline's window: `threads` clients (as many as this process runs for the switches), each
+        posting `POST /write` for a counter picked at random, on a new connection each time as the switch clients
+        do; what they did (`switches` counts the writes answered inside the window)."""
+        self.tally = ClientTally()
+        self.windows += 1
+        self.window = (start + warmup, start + warmup + seconds)
+        time.sleep(max(0.0, start - time.time()))
+        workers = [threading.Thread(target=self.writer, args=(port, rows, number)) for number in range(threads)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        return self.tally.as_json()
+
+    def writer(self, port: int, rows: int, number: int) -> None:
+        rng = self.random(f"write-{min(self.residents)}-{number}")  # the lowest group number: one process's own
+        while time.time() < self.window[1]:
+            started = time.perf_counter()
+            try:
+                status = post_write(port, rng.randrange(rows))
+            except Exception as error:
+                self.failed(f"write: {type(error).__name__}: {error}")
+                continue
+            finished = time.time()
+            if status != 303:
+                self.failed(f"POST /write: {status}")
+                continue
+            self.answered("written")
+            if self.window[0] <= finished < self.window[1]:
+                with self.lock:
+                    self.tally.switches += 1
+                    self.tally.latencies_ms.append(round((time.perf_counter() - started) * 1000, 2))
 
     def pick(self, rng: random.Random, group: int) -> tuple[int, str, list[str]]:
         """A resident of the group, a kind, and the units the resident could switch to."""
@@ -571,7 +647,8 @@ class Clients:
 def client_process(args: argparse.Namespace) -> int:
     """One client process. Sets up its residents (and a logged-in session for each) and prints `ready`; then for
     each `START_TIME MODE` line read from stdin (MODE: `service`, or `http:PORT`) runs its clients through one
-    window and prints what they did as a JSON line; stops at `exit` or at the end of its input."""
+    window and prints what they did as a JSON line; stops at `exit` or at the end of its input. MODE
+    `write:PORT:ROWS` runs the write baseline's window instead (`Clients.writes`)."""
     from portal.compare.index import current_index
     from portal.extensions import db
 
@@ -592,6 +669,11 @@ def client_process(args: argparse.Namespace) -> int:
         if line.strip() == "exit":
             break
         start, mode = line.split()
+        if mode.startswith("write:"):
+            _, port, rows = mode.split(":")
+            tally = clients.writes(int(port), int(rows), float(start), args.warmup_seconds, args.seconds, args.threads)
+            print(json.dumps(tally), flush=True)
+            continue
         if mode == "service":
             transport = ServiceTransport(app, day)
         else:
@@ -675,6 +757,15 @@ def http_app():
     from bench.wsgi import database_url, with_worker_header
 
     return with_worker_header(bench_app(database_url()))
+
+
+def write_baseline_app():
+    """`gunicorn 'bench.choices:write_baseline_app()'`: the bare Flask baseline (`POST /write`) on
+    BENCH_DATABASE_URL, served under this module's name so the CPU shares count it as the server."""
+    from bench.baseline_app import create_baseline_app
+    from bench.wsgi import database_url, with_worker_header
+
+    return with_worker_header(create_baseline_app(database_url()))
 
 
 class ClientProcesses:
@@ -780,7 +871,7 @@ def cpu_between(start: float, end: float, database_url: str) -> dict[str, float]
     for pid, (ppid, command, ticks) in processes.items():
         if "bench.choices client" in command:
             role = "clients"
-        elif "bench.choices:http_app()" in command:
+        elif "bench.choices:" in command:  # the portal's gunicorn, or the write baseline's
             role = "server"
         elif pid in postmasters or ppid in postmasters:
             role = "database"
@@ -917,20 +1008,23 @@ def measure_choices(
         started = time.perf_counter()
         seeded = seed_population(settings.residents, day)
         log(f"listings: {seeded['choices']} choices written in {time.perf_counter() - started:.1f} s")
+        prepare_write_baseline(settings.write_rows)
         units = {kind: len(accepting_units(kind)) for kind in KINDS}
         db.session.remove()
 
     log(
         f"listings: {settings.clients} clients ({settings.processes} processes x {settings.threads} threads, "
-        f"{settings.pairs} pairs), {settings.server_workers} gunicorn workers; three windows of "
+        f"{settings.pairs} pairs), {settings.server_workers} gunicorn workers; four windows of "
         f"{settings.seconds:g} s after {settings.warmup_seconds:g} s each"
     )
     workers = settings.server_workers
     with (
         serve("choices", "bench.choices:http_app()", database_url, work, workers=workers) as server,
+        serve("write-baseline", "bench.choices:write_baseline_app()", database_url, work, workers=workers) as writer,
         client_processes(database_url, settings, day, work) as clients,
     ):
         warm_up(server, "/healthz", workers, seconds=0, threads=workers)
+        warm_up(writer, "/list?municipality=186", workers, seconds=0, threads=workers)
         unlimited = clients.window(f"http:{server.port}")
         log(f"listings: {unlimited.switches / settings.seconds:.1f} switches/s over HTTP, no capacity set")
         with app.app_context():
@@ -938,6 +1032,8 @@ def measure_choices(
             db.session.remove()
         limited = clients.window(f"http:{server.port}")
         log(f"listings: {limited.switches / settings.seconds:.1f} switches/s over HTTP, capacities set")
+        written = clients.window(f"write:{writer.port}:{settings.write_rows}")
+        log(f"listings: {written.switches / settings.seconds:.1f} writes/s on the bare write baseline")
         service = clients.window("service")
         log(f"listings: {service.switches / settings.seconds:.1f} switches/s calling the service, capacities set")
     windows = {"over HTTP without capacities": unlimited, "over HTTP": limited, "calling the service": service}
@@ -948,6 +1044,7 @@ def measure_choices(
         anomalies = contested_anomalies([r for tally in windows.values() for r in tally.rounds])
         log("listings: timing the listing figures")
         report_seconds, totals, bands = time_report(settings.report_runs, day)
+        counted_writes, events = count_baseline_writes()
         choices_after = db.session.scalar(text("SELECT count(*) FROM choice"))
         outbox = db.session.scalar(text("SELECT count(*) FROM outbox_message"))
         db.session.remove()
@@ -955,18 +1052,22 @@ def measure_choices(
 
     result = ChoiceResult()
     errors = sum(tally.errors for tally in windows.values())
+    switches_per_second = limited.switches / settings.seconds
+    writes_per_second = written.switches / settings.seconds
     result.figures = {
         "choice_residents": seeded["residents"],
         "choice_clients": settings.clients,
         "choice_server_workers": workers,
         "choice_seconds": settings.seconds,
         "choice_switches": limited.switches,
-        "choice_switches_per_second": round(limited.switches / settings.seconds, 1),
+        "choice_switches_per_second": round(switches_per_second, 1),
         "choice_confirm_p50_ms": round(percentile(limited.latencies_ms, 50), 1),
         "choice_confirm_p95_ms": round(percentile(limited.latencies_ms, 95), 1),
         "choice_cpu_busy": round(limited.cpu.get("busy", 0.0), 2),
         "choice_switches_per_second_without_capacity": round(unlimited.switches / settings.seconds, 1),
         "choice_service_switches_per_second": round(service.switches / settings.seconds, 1),
+        "baseline_writes_per_second": round(writes_per_second, 1),
+        "choice_to_write_baseline": round(switches_per_second / writes_per_second, 3) if writes_per_second else 0.0,
         "choice_contested_rounds": sum(len(tally.rounds) for tally in windows.values()),
         "choice_contested_anomalies": anomalies,
         "choice_errors": errors,
@@ -1000,6 +1101,12 @@ def measure_choices(
             f"confirmation p50 {percentile(tally.latencies_ms, 50):.1f} ms, answers {_answers(tally)}"
             for name, tally in windows.items()
         ),
+        "choice_write_baseline": (
+            f"{writes_per_second:.1f} writes/s, CPUs busy {_cpu(written)}, write p50 "
+            f"{percentile(written.latencies_ms, 50):.1f} ms, p95 {percentile(written.latencies_ms, 95):.1f} ms, "
+            f"{settings.write_rows} counters; {counted_writes} writes and {events} event rows in the database after "
+            "the run"
+        ),
         "choice_contested": f"{modes['double_click']} double clicks and {modes['two_tabs']} two-tab moments",
         "choice_report": (
             f"`listing_figures({day}, 'sote_centre', {bands})` over {choices_after} choices, {settings.report_runs} "
@@ -1009,6 +1116,13 @@ def measure_choices(
     if errors:
         first = next(tally.first_error for tally in windows.values() if tally.first_error)
         raise BenchError(f"{errors} requests failed or were refused for no reason; first: {first}")
+    if written.errors:
+        raise BenchError(f"{written.errors} writes to the write baseline failed; first: {written.first_error}")
+    if counted_writes != written.outcomes["written"] or events != 2 * counted_writes:
+        raise BenchError(
+            f"the write baseline answered {written.outcomes['written']} writes, but its tables hold {counted_writes}"
+            f" counted and {events} events"
+        )
     if sum(totals) != seeded["residents"]:
         raise BenchError(f"the listing figures count {sum(totals)} residents, not {seeded['residents']}")
     return result
@@ -1075,6 +1189,18 @@ DOC_SECTION = """\
    Finally `listing_figures` (residents by unit and age band on the day, sote centres, the organiser's default
    age bands) is timed {report_runs} times in a row over the whole population, the run's switches included:
    the median and the slowest are reported.
+
+   The **write baseline** is measured in the same run, on the same PostgreSQL database, between the window of
+   record and the service's: the bare Flask app of `bench/baseline_app.py`, served by gunicorn with the same
+   {workers} sync workers, answers `POST /write` by locking one row of a table of its own (`SELECT ... FOR
+   UPDATE` on `bench_counter`, {write_rows} rows, the row picked at random by the client), updating it and
+   inserting two rows into `bench_event`, in one transaction with SQLAlchemy Core, and answering 303 as the
+   confirmation does. The same {processes} processes of {threads} client threads post to it, a new connection
+   for each request as for the switches, over a window of the same length after the same warm-up:
+   `baseline_writes_per_second`. `choice_to_write_baseline` is `choice_switches_per_second` divided by it: what
+   a confirmed switch (two requests, the session and the rules, the listing, the capacity lock and count, six
+   outbox messages, the sealed access log, the ORM) costs against the least a locked write over HTTP can. After
+   the run the counters' sum and the event rows must equal the writes answered (and twice them).
 """
 
 
@@ -1095,6 +1221,7 @@ def doc_section(settings: ChoiceSettings) -> str:
         capacity_units=settings.capacity_units,
         headroom=settings.capacity_headroom,
         report_runs=settings.report_runs,
+        write_rows=f"{settings.write_rows:,}".replace(",", " "),
         double_listings_sql="{sql}",
     )
     paragraphs = []

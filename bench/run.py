@@ -135,6 +135,12 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "choice_cpu_busy": ("CPUs busy on average over that window (the whole machine)", "", None),
     "choice_switches_per_second_without_capacity": ("the same with no capacity set on any unit", "/s", None),
     "choice_service_switches_per_second": ("the same clients calling the domain service, no HTTP", "/s", None),
+    "baseline_writes_per_second": (
+        "bare Flask POST on the same PostgreSQL: lock a row, update it, insert two; the same clients and workers",
+        "/s",
+        None,
+    ),
+    "choice_to_write_baseline": ("choice_switches_per_second / baseline_writes_per_second", "", (">=", 0.5)),
     "choice_contested_rounds": ("double clicks and two-tab moments, all windows", "", None),
     "choice_contested_anomalies": (
         "of those, more than one choice or a double click answered 'changed'",
@@ -219,6 +225,7 @@ OPTIONAL_FIGURES = {
     "wallet_import_seconds_postgresql",
     *(key for key in FIGURES if key.startswith("wallet_") and "page" in key),  # older results lack them
     *(key for key in FIGURES if key.startswith(("choice_", "audit_"))),  # on PostgreSQL only
+    "baseline_writes_per_second",  # on PostgreSQL only, with the listings
     *(key for key in FIGURES if key.startswith("flags_")),  # older results lack them
     *(key for key in FIGURES if key.startswith("chat_")),  # older results lack them
     *(key for key in FIGURES if "_logged_in_" in key),  # older results lack them
@@ -861,6 +868,7 @@ more than between runs.
 | `home_logged_in_to_baseline`, `search_logged_in_to_baseline` | ≥ 0.5 each |
 | `unit_logged_in_to_baseline`, `listings_logged_in_to_baseline` | ≥ 0.5 each |
 | `choice_switches_per_second` | ≥ 150 /s |
+| `choice_to_write_baseline` | ≥ 0.5 |
 | `choice_contested_anomalies`, `choice_errors` | 0 |
 | `choice_double_listings` | 0 |
 | `choice_capacity_exceeded` | 0 |

@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
+from bench.baseline_app import WRITE_TABLES_SQL, create_baseline_app
 from bench.choices import (
     DOUBLE_LISTINGS_SQL,
     ChoiceSettings,
@@ -26,14 +27,14 @@ from bench.run import FIGURES, Settings, run_benchmark, scratch_database
 from portal.choice.rules import first_of_next_month
 from portal.compare.units import today_in_helsinki
 
-CHOICE_FIGURES = [key for key in FIGURES if key.startswith("choice_")]
+LISTING_FIGURES = [key for key in FIGURES if key.startswith("choice_")] + ["baseline_writes_per_second"]
 TINY = ChoiceSettings(
     residents=400,
     processes=2,
     threads=4,
     pairs=2,
     seconds=1.5,
-    warmup_seconds=0.3,
+    warmup_seconds=1.0,  # cold gunicorn workers build the search index on their first check page
     capacity_units=2,
     capacity_headroom=3,
     report_runs=2,
@@ -41,7 +42,7 @@ TINY = ChoiceSettings(
 
 
 def test_only_the_listings_run_and_merge_into_the_results(tmp_path: Path, postgres_url: str) -> None:
-    earlier = {key: 1.0 for key in FIGURES if not key.startswith("choice_")}
+    earlier = {key: 1.0 for key in FIGURES if key not in LISTING_FIGURES}
     settings = Settings(
         only="choices",
         choices=TINY,
@@ -62,6 +63,9 @@ def test_only_the_listings_run_and_merge_into_the_results(tmp_path: Path, postgr
     assert written["choice_switches"] > 0 and written["choice_switches_per_second"] > 0
     assert written["choice_switches_per_second_without_capacity"] > 0
     assert written["choice_service_switches_per_second"] > 0
+    assert written["baseline_writes_per_second"] > 0  # the write baseline's window ran, and its tables agreed
+    ratio = written["choice_switches_per_second"] / written["baseline_writes_per_second"]
+    assert written["choice_to_write_baseline"] == pytest.approx(ratio, abs=0.01)
     assert written["choice_contested_rounds"] > 0  # the pairs did act on the same residents at once
     for must_be_zero in (
         "choice_errors",
@@ -77,6 +81,32 @@ def test_only_the_listings_run_and_merge_into_the_results(tmp_path: Path, postgr
     assert "4. **Listings**" in doc and "HAVING count(*) FILTER (WHERE effective_on <= :day) > 1" in doc
     assert "Only the listings were measured" in doc
     assert "double clicks" in doc and "400 residents listed" in doc
+    assert "The **write baseline**" in doc and "- Listings, write_baseline: " in doc
+
+
+def test_the_write_baseline_locks_updates_and_inserts_in_one_transaction(postgres_url: str) -> None:
+    """`POST /write` on a database with the baseline's tables: each write counts once and adds two events; an
+    unknown counter is a 404 that leaves nothing behind, a missing one a 400."""
+    with scratch_database(postgres_url) as url:
+        app = create_baseline_app(url)
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.begin() as connection:
+                for statement in WRITE_TABLES_SQL:
+                    connection.execute(text(statement), {"rows": 5} if ":rows" in statement else {})
+            client = app.test_client()
+            answers = [client.post("/write", data={"counter": counter}) for counter in (3, 3, 0)]
+            assert [a.status_code for a in answers] == [303, 303, 303]
+            assert answers[1].headers["Location"].endswith("/written/3/2")
+            assert client.post("/write", data={"counter": 5}).status_code == 404
+            assert client.post("/write", data={}).status_code == 400
+            with engine.connect() as connection:
+                counters = dict(connection.execute(text("SELECT id, value FROM bench_counter")).all())
+                events = connection.execute(text("SELECT counter_id, kind FROM bench_event ORDER BY id")).all()
+        finally:
+            engine.dispose()
+    assert counters == {0: 1, 1: 0, 2: 0, 3: 2, 4: 0}
+    assert [tuple(e) for e in events] == [(3, "written"), (3, "replaced")] * 2 + [(0, "written"), (0, "replaced")]
 
 
 @pytest.fixture
