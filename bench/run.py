@@ -26,11 +26,15 @@ One run measures, in order:
    confidently and wrongly, and the time of one answer over the whole knowledge base; and the chat's delivery
    between processes (`bench.chat_delivery`, PostgreSQL only): 200 open chats, residents on one gunicorn process
    and help-line workers on another, each side polling every 2 s, the time from a message sent to it shown;
+9. the load test (`bench.mix`, PostgreSQL only): the production shape (`portal.ops.stack`) under locust's 100
+   simulated browsers for 5 minutes over 5 000 residents, against the bare baseline app in the same run; then a
+   gunicorn worker killed and PostgreSQL restarted under the same load, and what was lost or half-applied counted;
 
 then writes bench/results.json (a flat object of numbers) and docs/performance.md. `--only choices` (or
 BENCH_ONLY=choices) runs step 4 alone and merges its figures into the existing results.json; `--only audit` the same
-for step 5, `--only wallet` for step 6, `--only flags` for step 7, `--only chat` for step 8, and `--only throughput` for
-step 3 (after an unmeasured import of the feed and the search step, which picks the municipality the pages list).
+for step 5, `--only wallet` for step 6, `--only flags` for step 7, `--only chat` for step 8, `--only mix` for step 9,
+and `--only throughput` for step 3 (after an unmeasured import of the feed and the search step, which picks the
+municipality the pages list).
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ from bench.choices import ChoiceSettings, doc_section, measure_choices
 from bench.flags import FlagBenchSettings
 from bench.flags import doc_section as flags_doc_section
 from bench.load import BenchError, LoadResult, Target, alternate, fetch, serve, warm_up
+from bench.mix import MixSettings, measure_mix
+from bench.mix import doc_section as mix_doc_section
 from bench.national_feed import DEFAULT_SEED, DEFAULT_TODAY, write_national_feed
 from bench.wallet import WalletSettings, measure_wallet
 from bench.wallet import doc_section as wallet_doc_section
@@ -218,6 +224,44 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "chat_delivery_lost": ("messages not shown on the other side within 10 s of the last send", "", ("<=", 0)),
     "chat_poll_p95_ms": ("a poll answered 204 (nothing new), round trip, 95th percentile", "ms", None),
     "chat_polls_per_second": ("polls the two processes answered a second, both sides and the consoles", "/s", None),
+    "mix_users": ("load test: simulated browsers (locust users) on the production shape", "", None),
+    "mix_seconds": ("load test: the measuring window", "s", None),
+    "mix_requests": ("requests to the portal in the window, once every user ran", "", None),
+    "mix_rps": ("requests per second the portal answered in the window", "req/s", None),
+    "mix_p50_ms": ("a request's round trip, median", "ms", None),
+    "mix_p95_ms": ("a request's round trip, 95th percentile", "ms", ("<=", 300)),
+    **{
+        f"mix_{task}_p95_ms": (f"the same for the {meaning} (0: none in the window)", "ms", None)
+        for task, meaning in (
+            ("compare", "anonymous comparison's pages"),
+            ("login", "login's own pages (the identity provider's not counted)"),
+            ("dashboard", "dashboard"),
+            ("wallet", "wallet's pages"),
+            ("switch", "switching's check page and confirmation"),
+            ("flag", "flag form, its check page and send"),
+            ("chat", "chat page, messages and polls"),
+        )
+    },
+    "mix_errors": ("failed requests in the window (an unexpected status, or no answer)", "", None),
+    "mix_error_rate": ("failed requests / all requests in the window", "", ("<=", 0)),
+    "mix_peak_rss_mb": ("the stack's summed RSS at its peak: supervisor, gunicorn, dispatcher, PostgreSQL", "MB", None),
+    "mix_baseline_rps": ("the bare baseline app on the same database, as many users with no wait", "req/s", None),
+    "mix_to_baseline": ("mix_rps / mix_baseline_rps", "", None),
+    "mix_lost": ("acknowledged choices, flags and chat messages not in the database afterwards", "", ("<=", 0)),
+    "mix_fault_seconds": ("faults under load: the window (a worker killed, then PostgreSQL restarted)", "s", None),
+    "mix_fault_requests": ("requests in that window", "", None),
+    "mix_fault_errors": ("of those, failed (what the clients saw)", "", None),
+    "mix_fault_recovery_seconds": (
+        "from PostgreSQL accepting connections again to the end of the last failed request",
+        "s",
+        ("<=", 10),
+    ),
+    "mix_fault_lost": ("acknowledged records not in the database after the faults", "", ("<=", 0)),
+    "mix_fault_half_applied": (
+        "choices without their outbox messages or access-log event; a wallet import neither whole nor absent",
+        "",
+        ("<=", 0),
+    ),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
 OPTIONAL_FIGURES = {
@@ -229,6 +273,7 @@ OPTIONAL_FIGURES = {
     *(key for key in FIGURES if key.startswith("flags_")),  # older results lack them
     *(key for key in FIGURES if key.startswith("chat_")),  # older results lack them
     *(key for key in FIGURES if "_logged_in_" in key),  # older results lack them
+    *(key for key in FIGURES if key.startswith("mix_")),  # on PostgreSQL only; older results lack them
 }
 REQUIRED_FIGURES = tuple(key for key in FIGURES if key not in OPTIONAL_FIGURES)
 
@@ -256,6 +301,7 @@ class Settings:
     audit: AuditSettings | None = None  # default: `access_log_settings`, which scales with `locations`
     wallet: WalletSettings | None = None  # default: `county_wallet_settings`, which scales with `locations`
     chat_delivery: DeliverySettings | None = None  # default: `delivery_settings`, which scales with `locations`
+    mix: MixSettings | None = None  # default: `load_mix_settings`, which scales with `locations`
     logged_in_residents: int = 8  # residents logged in for the logged-in pages: one per client thread by default
 
 
@@ -752,7 +798,42 @@ def measure_chat_delivery(settings: Settings, work: Path, run: Run) -> None:
     run.notes.update(notes)
 
 
-# -- 9. results -----------------------------------------------------------------------------------------------
+# -- 9. the load test ------------------------------------------------------------------------------------------
+
+
+def load_mix_settings(settings: Settings) -> MixSettings:
+    """The load test's settings: given, or the issue's 100 users for 5 minutes over 5 000 residents at national
+    scale, and a few users for seconds in a tiny run of the harness (with the faults, shortened)."""
+    if settings.mix is not None:
+        return settings.mix
+    if settings.locations >= 10_000:
+        return MixSettings()
+    return MixSettings(
+        users=4,
+        seconds=max(5.0, 2 * settings.load_seconds),
+        residents=200,
+        login_residents=20,
+        baseline_seconds=3.0,
+        warmup_seconds=0.0,
+        fault_seconds=16.0,
+        kill_worker_at=3.0,
+        restart_database_at=8.0,
+        fault_import_holders=40,
+    )
+
+
+def measure_load_mix(settings: Settings, work: Path, run: Run) -> None:
+    """bench/mix.py: the production shape on a PostgreSQL of its own (it restarts it), locust in a subprocess."""
+    if not settings.postgresql and settings.postgresql_url is None:
+        run.notes["mix"] = "not measured (no PostgreSQL)"
+        return
+    notes: dict[str, str] = {}
+    found = measure_mix(load_mix_settings(settings), log=log, work_dir=work / "mix", notes=notes)
+    run.figures.update({key: value for key, value in found.items() if key in FIGURES})
+    run.notes.update(notes)
+
+
+# -- 10. results -----------------------------------------------------------------------------------------------
 
 
 def ordered_results(figures: dict[str, float]) -> dict[str, float]:
@@ -789,6 +870,7 @@ below are written by the benchmark itself; do not edit them by hand (edit the te
     BENCH_ONLY=wallet make bench    # only the wallet import (step 6), likewise
     BENCH_ONLY=flags make bench     # only the review console (step 7), likewise
     BENCH_ONLY=chat make bench      # only the chat (step 8: the assistant and the delivery), likewise
+    BENCH_ONLY=mix make bench       # only the load test and the faults under it (step 9), likewise
     BENCH_ONLY=throughput make bench   # only the throughput (step 3), after the search step and an unmeasured import
 
 A run takes about five minutes on two cores, two of them for the listings. The feed (about 370 MB) is generated
@@ -885,6 +967,10 @@ more than between runs.
 | `chat_delivery_p50_ms` | ≤ 1000 ms |
 | `chat_delivery_p95_ms` | ≤ 2000 ms |
 | `chat_delivery_lost` | 0 |
+| `mix_p95_ms` | ≤ 300 ms |
+| `mix_error_rate`, `mix_lost` | 0 |
+| `mix_fault_lost`, `mix_fault_half_applied` | 0 |
+| `mix_fault_recovery_seconds` | ≤ 10 s |
 
 ## Latest run
 
@@ -940,6 +1026,8 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         notes.append("- Only the review console was measured in this run; the other figures are the last full run's.")
     if settings.only == "chat":
         notes.append("- Only the chat was measured in this run; the other figures are the last full run's.")
+    if settings.only == "mix":
+        notes.append("- Only the load test was measured in this run; the other figures are the last full run's.")
     if settings.only == "throughput":
         notes.append(
             "- Only the search and the throughput were measured in this run; the other figures are the last full run's."
@@ -958,6 +1046,7 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         if key.startswith("chat") and not key.startswith("chat_delivery")
     ]
     notes += [f"- Chat delivery: {note}." for key, note in run.notes.items() if key.startswith("chat_delivery")]
+    notes += [f"- Load test: {note}." for key, note in run.notes.items() if key.startswith("mix")]
     if settings.only is not None and settings.doc_path is not None and settings.doc_path.is_file():
         notes = kept_notes(settings.doc_path.read_text(encoding="utf-8"), settings.only) + notes
     listings = doc_section(listing_settings(settings))
@@ -969,6 +1058,8 @@ def render_doc(results: dict[str, float], run: Run, settings: Settings) -> str:
         + chat_doc_section()
         + "\n"
         + delivery_doc_section(delivery_settings(settings))
+        + "\n"
+        + mix_doc_section(load_mix_settings(settings))
     )
     return DOC_TEMPLATE.format(
         run_line=run_line, table="\n".join(rows), notes="\n".join(notes), listings=listings, audit=audit, wallet=wallet
@@ -981,6 +1072,7 @@ STEP_NOTES: dict[str, str | tuple[str, ...]] = {
     "wallet": "- Wallet import",
     "flags": "- Review console",
     "chat": "- Chat ",  # the assistant's and the delivery's
+    "mix": "- Load test",
     "throughput": ("- Compare page", "- Requests per second", "- Logged-in pages"),
 }  # how the notes of a step that runs alone begin
 
@@ -1043,6 +1135,8 @@ def run_benchmark(settings: Settings) -> dict[str, float]:
     if settings.only in (None, "chat"):
         measure_chat(run)
         measure_chat_delivery(settings, work, run)
+    if settings.only in (None, "mix"):
+        measure_load_mix(settings, work, run)
     if settings.only is not None:  # over the last full run's figures, whose run time stays
         if not settings.results_path.is_file():
             raise BenchError(f"--only {settings.only} merges into {settings.results_path}: run the whole bench first")
@@ -1079,10 +1173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgresql-url", help="a PostgreSQL server to import into, instead of pgserver")
     parser.add_argument(
         "--only",
-        choices=["throughput", "choices", "audit", "wallet", "flags", "chat"],
+        choices=["throughput", "choices", "audit", "wallet", "flags", "chat", "mix"],
         default=os.environ.get("BENCH_ONLY") or None,
         help="only the throughput (with the search step before it), the listings, the access log, the wallet, the "
-        "review console or the chat (the assistant and the delivery between processes), merged into the existing "
+        "review console, the chat (the assistant and the delivery between processes) or the load test, merged into "
+        "the existing "
         "results (default: $BENCH_ONLY)",
     )
     parser.add_argument("--audit-rows", type=int, help="access log rows to verify (default: 20 per location)")
