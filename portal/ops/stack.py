@@ -387,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             supervisor.env = child_environment(settings, database_url)
             stack.callback(supervisor.stop_all)  # before PostgreSQL stops
             if start(supervisor, stack):
-                mode = f"{settings.workers} workers × {settings.threads} thread{'s' if settings.threads > 1 else ''}"
+                workers, threads = settings.workers, settings.threads
+                mode = f"{workers} worker{'s' * (workers > 1)} × {threads} thread{'s' * (threads > 1)}"
                 say(f"gunicorn: {mode}; outbox dispatchers: {settings.dispatchers}. Ctrl-C stops everything.")
                 say(READY_LINE.format(host=HOST, port=settings.port))
                 watch(supervisor, lambda: purge_sessions(supervisor))
