@@ -139,6 +139,10 @@ def scraper_allowed() -> bool:
 
 
 def init_metrics(app: Flask) -> None:
+    folder = multiprocess_dir()
+    if folder and not os.path.isdir(folder):
+        # Refused at start, not at the first request: every request's count would fail to find its file.
+        raise ValueError(f"{MULTIPROC_ENV}={folder} is not a folder: create it, empty, before the app starts.")
     networks = app.config.get("METRICS_ALLOWED_NETWORKS") or ""
     listed = networks.replace(",", " ").split() if isinstance(networks, str) else list(networks)
     app.extensions[NETWORKS_KEY] = parse_networks(listed)

@@ -171,6 +171,12 @@ def test_the_allowed_networks_are_a_setting(database_url: str):
         make_app(database_url, None, METRICS_ALLOWED_NETWORKS="10.0.0.0/33")
 
 
+def test_a_missing_multiprocess_folder_stops_the_app_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "not-created"))
+    with pytest.raises(ValueError, match="PROMETHEUS_MULTIPROC_DIR"):
+        make_app("sqlite://", None)
+
+
 def test_a_scrape_sets_no_cookie_and_is_not_rate_limited(database_url: str):
     limits = dict.fromkeys(("login", "search", "post", "post_account", "chat", "chat_conversation"), "1/60")
     app = make_app(database_url, None, RATE_LIMITS_ENABLED=True, RATE_LIMITS=limits)
