@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from babel import support
 from flask import Flask, Response, current_app, g, request, session, url_for
-from flask_babel import Domain
+from flask_babel import Domain, get_translations
 
 from portal.extensions import babel
 
@@ -149,8 +149,35 @@ def language_url(code: str) -> str:
     return path + "?" + urlencode([*query, ("lang", code)])
 
 
+def request_translations() -> support.NullTranslations:
+    """The catalogue for this request's locale and domain, looked up once per request.
+
+    Flask-Babel finds its context, the locale (formatting its name) and the domain again for every string, and a
+    page has one or two hundred; the catalogue changes only when the locale or the domain does (`force_locale` for
+    an e-mail in the reader's language, `as_default` for plain-language Finnish), so both are the memo's key."""
+    state = g.get("_flask_babel")
+    key = (getattr(state, "babel_locale", None), getattr(state, "babel_domain", None))
+    memo = g.get("_request_translations")
+    if memo is not None and memo[0][0] is key[0] and memo[0][1] is key[1] and key[0] is not None:
+        return memo[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    g._request_translations = (
+        (getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)),
+        translations,
+    )
+    return translations
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale_selector)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
 
     @app.before_request
     def _apply_language() -> None:

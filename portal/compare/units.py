@@ -4,11 +4,14 @@ with its services, its organisation and the organiser's approval."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from adapters.ptv import Organisation, Service, ServiceLocation, link_producers, parse_stored
 from adapters.ptv.hours import HELSINKI, DayHours
@@ -18,6 +21,7 @@ from portal.models import CatalogueApproval, CatalogueLocation, CatalogueOrganis
 
 WEEK_DAYS = 7
 EXCEPTIONAL_LOOKAHEAD_DAYS = 60
+PARSED_KEPT = 4096  # parsed records a worker keeps: a unit page needs its location, services and organisations
 
 
 @dataclass
@@ -78,35 +82,93 @@ def _in_language(entries: Sequence, language: str) -> list:
     return list(entries)
 
 
+class ParsedRecords:
+    """PTV records as the reader parsed them, kept per worker process and keyed by the record's content hash.
+
+    Parsing the stored JSON is most of a unit page's work (an organisation's record lists every service it takes
+    part in). A record with the same hash has the same content, and the parsed models are frozen, so a parse can be
+    shared by every later request of the process; a re-imported, changed record has a new hash and is parsed again.
+    Least recently used, bounded: nothing grows with the catalogue."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._parsed: OrderedDict[tuple[str, str, str], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> object | None:
+        with self._lock:
+            item = self._parsed.get(key)
+            if item is not None:
+                self._parsed.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[str, str, str], item: object) -> None:
+        with self._lock:
+            self._parsed[key] = item
+            while len(self._parsed) > self.size:
+                self._parsed.popitem(last=False)
+
+    def parsed(
+        self, kind: str, hashes: Iterable[tuple[str, str]], raw: Callable[[list[str]], dict[str, str]]
+    ) -> dict[str, object]:
+        """The parsed record of each (id, content hash); `raw` reads the stored JSON of the ids not kept yet."""
+        found: dict[str, object] = {}
+        missing: dict[str, str] = {}
+        for record_id, content_hash in hashes:
+            item = self.get((kind, record_id, content_hash))
+            if item is None:
+                missing[record_id] = content_hash
+            else:
+                found[record_id] = item
+        if missing:
+            for record_id, stored in raw(list(missing)).items():
+                item = parse_stored(json.loads(stored))
+                self.put((kind, record_id, missing[record_id]), item)
+                found[record_id] = item
+        return found
+
+
+parsed_records = ParsedRecords(PARSED_KEPT)
+
+
+def _raw_of(model) -> Callable[[list[str]], dict[str, str]]:
+    def read(ids: list[str]) -> dict[str, str]:
+        return {row.id: row.raw for row in db.session.execute(select(model.id, model.raw).where(model.id.in_(ids)))}
+
+    return read
+
+
+def _hashes_of(model, ids: Iterable[str]) -> list[tuple[str, str]]:
+    query = select(model.id, model.content_hash).where(model.id.in_(list(ids)))
+    return [(row.id, row.content_hash) for row in db.session.execute(query)]
+
+
 def _organisations(ids: Sequence[str]) -> dict[str, Organisation]:
     if not ids:
         return {}
-    rows = db.session.scalars(select(CatalogueOrganisation).where(CatalogueOrganisation.id.in_(ids)))
-    found = {}
-    for row in rows:
-        item = parse_stored(json.loads(row.raw))
-        if isinstance(item, Organisation):
-            found[row.id] = item
-    return found
+    parsed = parsed_records.parsed(
+        "organisation", _hashes_of(CatalogueOrganisation, ids), _raw_of(CatalogueOrganisation)
+    )
+    return {record_id: item for record_id, item in parsed.items() if isinstance(item, Organisation)}
 
 
 def load_units(location_ids: Sequence[str]) -> list[Unit]:
     """The units in the order asked for; ids the catalogue does not have are left out."""
+    # The stored JSON is read only for a record this process has not parsed in its current version.
     query = select(CatalogueLocation).where(CatalogueLocation.id.in_(location_ids))
+    query = query.options(defer(CatalogueLocation.raw))
     rows = {row.id: row for row in db.session.scalars(query)}
     if not rows:
         return []
-    locations = {}
-    for location_id, row in rows.items():
-        item = parse_stored(json.loads(row.raw))
-        if isinstance(item, ServiceLocation):
-            locations[location_id] = item
+    parsed = parsed_records.parsed(
+        "location", [(row.id, row.content_hash) for row in rows.values()], _raw_of(CatalogueLocation)
+    )
+    locations = {lid: item for lid, item in parsed.items() if isinstance(item, ServiceLocation)}
     service_ids = {sid for item in locations.values() for sid in item.service_ids}
     services = {}
-    for service_row in db.session.scalars(select(CatalogueService).where(CatalogueService.id.in_(service_ids))):
-        item = parse_stored(json.loads(service_row.raw))
-        if isinstance(item, Service):
-            services[service_row.id] = item
+    if service_ids:
+        parsed = parsed_records.parsed("service", _hashes_of(CatalogueService, service_ids), _raw_of(CatalogueService))
+        services = {sid: item for sid, item in parsed.items() if isinstance(item, Service)}
     approvals = {
         a.location_id: a
         for a in db.session.scalars(select(CatalogueApproval).where(CatalogueApproval.location_id.in_(list(rows))))
