@@ -7,11 +7,15 @@ Typical use by an importer that stores all or nothing:
     feed.report.rejected        # RecordError per unusable record, to show to an administrator
     feed.report.removed_ids()   # ids whose publishing status says they are gone
 
+Given what a catalogue stored (`StoredRecords`), a Feed yields `Unchanged(kind, id)` for each record whose source
+text is the stored one, without parsing it (or, from files, decoding it): see `adapters.ptv.unchanged`.
+
 Nothing here writes anywhere.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +27,7 @@ from adapters.ptv.client import PtvClient
 from adapters.ptv.errors import FeedError, RecordError, RecordWarning
 from adapters.ptv.model import Organisation, Service, ServiceLocation, link_producers
 from adapters.ptv.sources import RawRecord, iter_records
+from adapters.ptv.unchanged import StoredRecord, StoredRecords, Unchanged, source_digest
 
 __all__ = [
     "Feed",
@@ -35,9 +40,13 @@ __all__ = [
     "RemovedRecord",
     "Service",
     "ServiceLocation",
+    "StoredRecord",
+    "StoredRecords",
+    "Unchanged",
     "link_producers",
     "parse_stored",
     "read_feed",
+    "source_digest",
 ]
 
 Item = ServiceLocation | Service | Organisation
@@ -65,7 +74,8 @@ class FeedReport:
     """What reading one feed found, beyond the items themselves."""
 
     source: str
-    counts: Counter[str] = field(default_factory=Counter)  # items yielded, per kind
+    counts: Counter[str] = field(default_factory=Counter)  # items yielded, per kind (the unchanged ones included)
+    unchanged: Counter[str] = field(default_factory=Counter)  # records recognised as stored, per kind: not parsed
     skipped_channels: Counter[str] = field(default_factory=Counter)  # non-location channels, per channel type
     rejected: list[RecordError] = field(default_factory=list)
     removed: list[RemovedRecord] = field(default_factory=list)
@@ -78,8 +88,10 @@ class FeedReport:
     def summary(self) -> str:
         counts = ", ".join(f"{self.counts[k]} {k}" for k in KINDS)
         skipped = sum(self.skipped_channels.values())
+        # An unchanged record is not parsed again, so its warnings are counted only by the run that stored it.
+        unchanged = f"{sum(self.unchanged.values())} unchanged (not read again); " if self.unchanged else ""
         return (
-            f"{self.source}: {counts}; {skipped} other channels skipped; {len(self.rejected)} rejected; "
+            f"{self.source}: {counts}; {unchanged}{skipped} other channels skipped; {len(self.rejected)} rejected; "
             f"{len(self.removed)} removed; {len(self.warnings)} warnings; {len(self.duplicates)} duplicates"
         )
 
@@ -94,6 +106,9 @@ class Feed:
     (full records of their channels and services, the bulk route) and/or `since` (records changed since then,
     plus channels archived or withdrawn since then, for an incremental sync). The organisations that the read
     locations and services refer to are then fetched too.
+
+    With `stored`, a record whose source text a catalogue stored is yielded as `Unchanged(kind, id)` instead of
+    being parsed; `last_text` and `last_digest` then give the source text and digest of each item yielded.
     """
 
     def __init__(
@@ -103,6 +118,7 @@ class Feed:
         municipalities: Sequence[str] = (),
         since: datetime | None = None,
         client_factory: ClientFactory = PtvClient,
+        stored: StoredRecords | None = None,
     ) -> None:
         self.source = source
         self.is_remote = isinstance(source, str) and source.lower().startswith(("http://", "https://"))
@@ -117,19 +133,22 @@ class Feed:
         self.municipalities = tuple(municipalities)
         self.since = since
         self.client_factory = client_factory
+        self.stored = stored
         self.report = FeedReport(str(source))
         self._seen: dict[str, set[str]] = {kind: set() for kind in KINDS}
         self._referenced_organisations: set[str] = set()
         self._started = False
         # The source record of the item last yielded: the importer keeps it so a page can be re-read later.
         self.last_raw: dict | None = None
+        self.last_text: str | None = None  # its JSON text as read, or re-encoded when it came decoded (the API)
+        self.last_digest: str | None = None  # `stored.digest(last_text)`; None without `stored`
 
-    def __iter__(self) -> Iterator[Item]:
+    def __iter__(self) -> Iterator[Item | Unchanged]:
         if self._started:
             raise RuntimeError("a Feed can be iterated only once; create a new one to read again")
         self._started = True
         if not self.is_remote:
-            yield from self._consume(iter_records(self.source))
+            yield from self._consume(iter_records(self.source, self.stored))
             return
         client = self.client_factory(str(self.source))
         try:
@@ -165,9 +184,27 @@ class Feed:
             changed_orgs = client.organisations(client.changed_organisation_ids(self.since))
             yield from (RawRecord(r, f"{base} changed organisations") for r in changed_orgs)
 
-    def _consume(self, records: Iterable[RawRecord]) -> Iterator[Item]:
+    def _consume(self, records: Iterable[RawRecord]) -> Iterator[Item | Unchanged]:
         report = self.report
+        stored = self.stored
         for raw in records:
+            known, text, digest = raw.known, raw.text, None
+            if known is None and stored is not None:
+                if text is None:
+                    text = json.dumps(raw.data, ensure_ascii=False)
+                digest = stored.digest(text)
+                known = stored.recognise(text)
+            if known is not None:
+                if known.id in self._seen[known.kind]:
+                    report.duplicates.append(RemovedRecord(known.kind, known.id, raw.origin))
+                    continue
+                self._seen[known.kind].add(known.id)
+                if self.is_remote:  # the organisations it refers to are fetched as before
+                    self._referenced_organisations.update(v11.organisation_references(raw.data))
+                report.counts[known.kind] += 1
+                report.unchanged[known.kind] += 1
+                yield known
+                continue
             try:
                 parsed = v11.parse_record(raw.data)
             except RecordError as error:
@@ -187,7 +224,7 @@ class Feed:
                 self._seen[parsed.kind].add(parsed.record_id)
                 self._note_references(parsed.item)
                 report.counts[parsed.kind] += 1
-                self.last_raw = raw.data
+                self.last_raw, self.last_text, self.last_digest = raw.data, text, digest
                 yield parsed.item
 
     def _note_references(self, item: Item) -> None:
@@ -204,6 +241,7 @@ def read_feed(
     municipalities: Sequence[str] = (),
     since: datetime | None = None,
     client_factory: ClientFactory = PtvClient,
+    stored: StoredRecords | None = None,
 ) -> Feed:
     """A `Feed` over `source`; iterate it for the items, then read `.report`. See `Feed`."""
-    return Feed(source, municipalities=municipalities, since=since, client_factory=client_factory)
+    return Feed(source, municipalities=municipalities, since=since, client_factory=client_factory, stored=stored)

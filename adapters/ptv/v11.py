@@ -244,3 +244,20 @@ def _organisation(f: Fields, raw: dict[str, Any], record_id: str) -> Organisatio
         web_pages=parts.web_pages(f, raw.get("webPages"), "webPages"),
         modified=f.timestamp(raw.get("modified"), "modified"),
     )
+
+
+def organisation_references(raw: dict[str, Any]) -> set[str]:
+    """The organisations a record that parses refers to, read without parsing it: a location's organisation, a
+    service's responsible and producing ones (an organisation has none). As the parsed item would give them."""
+    if "serviceChannelType" in raw:
+        return {str(uuid.UUID(raw["organizationId"].strip()))}
+    if "serviceNames" not in raw:
+        return set()
+    found = set()
+    for entry in raw.get("organizations") or ():
+        if not isinstance(entry, dict) or entry.get("roleType") not in _RESPONSIBLE_ROLES | {"Producer"}:
+            continue
+        organisation_id = (entry.get("organization") or {}).get("id")
+        if isinstance(organisation_id, str) and organisation_id.strip():
+            found.add(str(uuid.UUID(organisation_id.strip())))
+    return found
