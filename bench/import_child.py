@@ -44,6 +44,7 @@ def measure_import(database_url: str, feed_dir: str, *, migrate: bool) -> dict[s
         "locations": locations,
         "locations_read": result.counts["location_read"],
         "locations_written": result.counts["location_added"] + result.counts["location_changed"],
+        "locations_unchanged": result.counts["location_unchanged"],
         "rejected": len(result.rejected),
     }
 

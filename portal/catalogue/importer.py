@@ -3,13 +3,14 @@
 A full import (a file, a directory, or whole municipalities from the API) makes the catalogue equal to
 the feed: new records are added, changed ones updated, missing ones removed. An incremental import
 (`since`) applies changes and removals only. Everything happens in one database transaction; a feed
-that cannot be read leaves the catalogue exactly as it was. Records are compared by a hash of their
-source JSON, so importing the same feed twice writes nothing.
+that cannot be read leaves the catalogue exactly as it was. Each row keeps a hash of its record's source
+text (with the derivation version) and the text's length: the reader recognises an unchanged record by them
+before decoding or parsing it (adapters/ptv/unchanged.py), so importing the same feed twice writes nothing
+and reads little more than the files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from adapters.ptv import FeedError, read_feed
+from adapters.ptv import FeedError, StoredRecord, StoredRecords, Unchanged, read_feed
 from adapters.ptv.model import Organisation, Service, ServiceLocation
 from portal.catalogue import derive
 from portal.catalogue.derive import DERIVATION_VERSION
@@ -35,6 +36,8 @@ MODELS: dict[str, CatalogueModel] = {
     "service": CatalogueService,
     "organisation": CatalogueOrganisation,
 }
+FEED_KINDS = {"location": "service_location", "service": "service", "organisation": "organisation"}
+KINDS = {feed_kind: kind for kind, feed_kind in FEED_KINDS.items()}
 
 
 class ImportFailed(Exception):
@@ -51,12 +54,6 @@ class ImportResult:
     @property
     def changed_anything(self) -> bool:
         return any(self.counts[key] for key in self.counts if key.endswith(("_added", "_changed", "_removed")))
-
-
-def _digest(raw: Any) -> str:
-    # The derivation version is hashed in, so a changed rule rewrites rows whose source is unchanged.
-    text = DERIVATION_VERSION + json.dumps(raw, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _location_row(item: ServiceLocation) -> dict:
@@ -151,36 +148,46 @@ def import_catalogue(
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     mode = "incremental" if since else "full"
-    feed = read_feed(source, municipalities=municipalities, since=since)
     existing = {
-        kind: dict(db.session.execute(select(model.id, model.content_hash)).all()) for kind, model in MODELS.items()
+        kind: {row.id: row for row in db.session.execute(select(model.id, model.content_hash, model.source_length))}
+        for kind, model in MODELS.items()
     }
+    # The derivation version is hashed in, so a changed rule rewrites rows whose source is unchanged.
+    stored = StoredRecords(
+        (
+            StoredRecord(FEED_KINDS[kind], row.id, row.content_hash, row.source_length)
+            for kind, rows in existing.items()
+            for row in rows.values()
+        ),
+        version=DERIVATION_VERSION,
+    )
+    feed = read_feed(source, municipalities=municipalities, since=since, stored=stored)
     seen: dict[str, set[str]] = {kind: set() for kind in MODELS}
     counts: Counter = Counter()
     unstorable: list[dict] = []
     writer = _Writer()
     try:
         for number, item in enumerate(feed, start=1):
+            if progress and number % 1000 == 0:
+                progress(number)
+            if isinstance(item, Unchanged):
+                kind = KINDS[item.kind]
+                seen[kind].add(item.id)
+                counts[f"{kind}_read"] += 1
+                counts[f"{kind}_unchanged"] += 1
+                continue
             kind, row = _kind_and_row(item)
-            problem = _storage_problem(kind, row)
-            if problem is None:
-                try:
-                    digest = _digest(feed.last_raw)
-                except UnicodeEncodeError:  # JSON allows "\ud800"; UTF-8, and so neither engine, has no lone surrogate
-                    problem = "", "text that is not valid Unicode (a lone surrogate such as \\ud800)"
+            raw = json.dumps(feed.last_raw, ensure_ascii=False)
+            problem = _storage_problem(kind, row) or _encoding_problem(raw)
             if problem is not None:  # rejected like a record the reader refused: skipped, and reported
                 unstorable.append({"id": item.id, "field": problem[0], "reason": problem[1], "origin": None})
                 continue
             seen[kind].add(item.id)
             counts[f"{kind}_read"] += 1
             previous = existing[kind].get(item.id)
-            if previous == digest:
-                continue
-            row.update(id=item.id, content_hash=digest, raw=json.dumps(feed.last_raw, ensure_ascii=False))
+            row.update(id=item.id, content_hash=feed.last_digest, source_length=len(feed.last_text or ""), raw=raw)
             writer.add(kind, row, new=previous is None)
             counts[f"{kind}_{'added' if previous is None else 'changed'}"] += 1
-            if progress and number % 1000 == 0:
-                progress(number)
         writer.flush()
         if mode == "full" and existing["location"] and not seen["location"]:
             raise ImportFailed(
@@ -224,6 +231,14 @@ def _storage_problem(kind: str, row: dict) -> tuple[str, str] | None:
         length = getattr(columns[name].type, "length", None)
         if length is not None and len(value) > length:
             return name, f"{len(value)} characters; the catalogue stores at most {length}"
+    return None
+
+
+def _encoding_problem(raw: str) -> tuple[str, str] | None:
+    try:
+        raw.encode()
+    except UnicodeEncodeError:  # JSON allows "\ud800"; UTF-8, and so neither engine, has no lone surrogate
+        return "", "text that is not valid Unicode (a lone surrogate such as \\ud800)"
     return None
 
 

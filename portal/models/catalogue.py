@@ -1,8 +1,8 @@
 """The provider catalogue imported from PTV.
 
 Each row keeps the columns the portal searches and filters on, plus the source record (`raw`) so the
-unit page can be rebuilt through the same reader, and a hash of it so a re-import of an unchanged
-record writes nothing.
+unit page can be rebuilt through the same reader, and the hash and length of its source text as the feed
+had it, so a re-import recognises an unchanged record without reading it again and writes nothing.
 """
 
 from datetime import date, datetime
@@ -24,6 +24,7 @@ class CatalogueOrganisation(Model):
     organisation_type: Mapped[str | None] = mapped_column(String(40))
     business_code: Mapped[str | None] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(64))
+    source_length: Mapped[int | None] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(Text)
 
 
@@ -37,6 +38,7 @@ class CatalogueService(Model):
     class_codes: Mapped[str] = mapped_column(String(500), default="")  # space-separated, e.g. "P5.10 P5"
     vouchers_in_use: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64))
+    source_length: Mapped[int | None] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(Text)
 
 
@@ -67,6 +69,7 @@ class CatalogueLocation(Model):
     open_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
     accessible_entrance: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64))
+    source_length: Mapped[int | None] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(Text)
 
 
