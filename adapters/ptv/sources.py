@@ -176,8 +176,10 @@ def _known_at(text: str, pos: int, stored: StoredRecords | None) -> tuple[str, U
 
 def _stored_length(text: str, stored: StoredRecords | None) -> int:
     """The stored length of the record that `text` starts with; 0 when there is none."""
-    match = _ID_FIRST.match(text) if stored is not None else None
-    return (stored.length(match[1]) or 0) if stored is not None and match else 0
+    if stored is None:
+        return 0
+    match = _ID_FIRST.match(text)
+    return (stored.length(match[1]) or 0) if match else 0
 
 
 def _skip(text: str, pos: int) -> int:
