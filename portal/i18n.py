@@ -38,13 +38,36 @@ DEFAULT_LANGUAGE = "fi"
 LANGUAGE_COOKIE = "valinta_lang"
 
 
-class SelkoDomain(Domain):
+class RequestDomain(Domain):
+    """A translation domain that finds its catalogue once per request and locale.
+
+    Flask-Babel finds its context, the locale (formatting its name) and the catalogue again for every string, and a
+    page has one or two hundred, from templates and from lazy labels alike. The catalogue changes only with the
+    locale (`force_locale` renders an e-mail in its reader's language) or the domain (`as_default` for
+    plain-language Finnish), so the memo is kept on the request's `g` under both."""
+
+    def get_translations(self) -> support.NullTranslations:
+        if not g:
+            return self._load()
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+        memo = g.get("_request_translations")
+        if memo is not None and locale is not None and memo[0] is locale and memo[1] is self:
+            return memo[2]
+        translations = self._load()
+        g._request_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), self, translations)
+        return translations
+
+    def _load(self) -> support.NullTranslations:
+        return super().get_translations()
+
+
+class SelkoDomain(RequestDomain):
     """The `selko` catalogue for locale fi, falling back to the Finnish `messages` catalogue."""
 
     def __init__(self) -> None:
         super().__init__(domain="selko")
 
-    def get_translations(self) -> support.Translations:
+    def _load(self) -> support.Translations:
         key = ("selko", "fi")
         if key not in self.cache:
             directories = self.translation_directories
@@ -150,27 +173,23 @@ def language_url(code: str) -> str:
 
 
 def request_translations() -> support.NullTranslations:
-    """The catalogue for this request's locale and domain, looked up once per request.
-
-    Flask-Babel finds its context, the locale (formatting its name) and the domain again for every string, and a
-    page has one or two hundred; the catalogue changes only when the locale or the domain does (`force_locale` for
-    an e-mail in the reader's language, `as_default` for plain-language Finnish), so both are the memo's key."""
+    """The catalogue for the templates' strings: RequestDomain's memo, checked here first to skip finding the
+    domain too."""
     state = g.get("_flask_babel")
-    key = (getattr(state, "babel_locale", None), getattr(state, "babel_domain", None))
     memo = g.get("_request_translations")
-    if memo is not None and memo[0][0] is key[0] and memo[0][1] is key[1] and key[0] is not None:
-        return memo[1]
-    translations = get_translations()
-    state = g.get("_flask_babel")
-    g._request_translations = (
-        (getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)),
-        translations,
-    )
-    return translations
+    if (
+        memo is not None
+        and memo[0] is not None
+        and memo[0] is getattr(state, "babel_locale", None)
+        and memo[1] is getattr(state, "babel_domain", None)
+    ):
+        return memo[2]
+    return get_translations()
 
 
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale_selector)
+    babel.domain_instance = RequestDomain()  # Flask-Babel's default domain, memoised
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
