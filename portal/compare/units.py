@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from adapters.ptv import Organisation, Service, ServiceLocation, link_producers, parse_stored
-from adapters.ptv.hours import HELSINKI, DayHours
+from adapters.ptv.hours import HELSINKI, DayHours, HoursKind, OpeningHours
 from portal.catalogue.derive import EntranceAccess, entrance_access, provider_type
 from portal.extensions import db
 from portal.models import CatalogueApproval, CatalogueLocation, CatalogueOrganisation, CatalogueService
@@ -217,12 +217,23 @@ def hours_view(unit: Unit, now: datetime | None = None) -> HoursView:
     hours = unit.location.hours
     today = now.date()
     week = [hours.hours_on(today + timedelta(days=d)) for d in range(WEEK_DAYS)]
-    exceptional = [
-        day
-        for day in (hours.hours_on(today + timedelta(days=d)) for d in range(EXCEPTIONAL_LOOKAHEAD_DAYS))
-        if day.exceptional
-    ]
+    exceptional = [hours.hours_on(day) for day in _exceptional_days(hours, today)]
     return HoursView(hours.is_open(now), week[0], week, exceptional, bool(hours))
+
+
+def _exceptional_days(hours: OpeningHours, today: date) -> list[date]:
+    """The dates in the lookahead that exceptional hours decide: only those are worked out (hours_on of every date
+    of two months was a tenth of a unit page), in order, each once."""
+    last = today + timedelta(days=EXCEPTIONAL_LOOKAHEAD_DAYS - 1)
+    days: set[date] = set()
+    for period in hours.periods:
+        if period.kind is not HoursKind.EXCEPTIONAL or period.valid_from is None:
+            continue
+        day, end = max(period.valid_from, today), min(period.valid_to or period.valid_from, last)
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return sorted(days)
 
 
 def today_in_helsinki() -> date:
