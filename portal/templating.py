@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_currency, get_locale
 from flask_wtf.csrf import generate_csrf
 from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
@@ -25,9 +28,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=_date,
         datetime=_datetime,
-        number=lambda value, digits=None: format_decimal(
-            value, format=None if digits is None else f"#,##0.{'0' * digits}"
-        ),
+        number=_number,
         euros=lambda value: format_currency(value, "EUR"),
         cents=lambda value: format_currency(Decimal(value) / 100, "EUR"),
         clock=_clock,
@@ -40,6 +41,22 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["catalogue_name"] = _catalogue_name
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.globals["language_url"] = language_url
+
+
+FALLBACK_LOCALE = Locale("fi")
+
+
+@cache
+def _digits_pattern(digits: int) -> NumberPattern:
+    return parse_pattern(f"#,##0.{'0' * digits}")
+
+
+def _number(value: float | Decimal, digits: int | None = None) -> str:
+    """`value | number(1)`: as flask_babel's format_decimal writes it, with the pattern parsed once per process
+    rather than for every number of every result row."""
+    locale = get_locale() or FALLBACK_LOCALE  # None only outside a request (a CLI command's rendering)
+    pattern = locale.decimal_formats[None] if digits is None else _digits_pattern(digits)
+    return pattern.apply(value, locale)
 
 
 def _date(value: date | datetime | None, style: str = "date") -> str:
