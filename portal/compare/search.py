@@ -153,7 +153,11 @@ def search(
         mask &= score > 0
     distance = None
     if origin is not None:
-        distance = haversine_km(origin.latitude, origin.longitude, index.latitude, index.longitude)
+        # Only the locations the filters kept get a distance (the rest are never shown or sorted): a municipality's
+        # units, not the whole country's, for a resident whose home is the origin.
+        distance = np.full(len(index), np.nan)
+        kept = np.flatnonzero(mask)
+        distance[kept] = haversine_km(origin.latitude, origin.longitude, index.latitude[kept], index.longitude[kept])
         if query.within:
             mask &= distance <= query.within  # NaN compares False: places without coordinates drop out
     sort = default_sort(query, origin)
