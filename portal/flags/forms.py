@@ -15,7 +15,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 from portal.compare.units import today_in_helsinki
 from portal.flags.services import DESCRIPTION_MAX, INFO_MAX, FlagDraft
 from portal.models.flags import CATEGORIES, CONTACT_METHODS
-from portal.organiser.forms import PHONE_PATTERN, CheckboxesField, TextDateField
+from portal.fields import PHONE_PATTERN, CheckboxesField, TextDateField
 from portal.validators import PlainText
 
 CATEGORY_LABELS = {

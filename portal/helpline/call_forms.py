@@ -20,7 +20,7 @@ from portal.flags.services import DESCRIPTION_MAX, FlagDraft
 from portal.helpline.callers import REASON_MAX
 from portal.models.chat import LANGUAGES
 from portal.models.flags import CATEGORIES
-from portal.organiser.forms import CheckboxesField
+from portal.fields import CheckboxesField
 from portal.validators import PlainText
 
 NAME_MAX = 200

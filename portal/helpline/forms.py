@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf, Length, NumberRange, ValidationError
 
 from portal.chat.settings import ChatSettings, parse_pair
 from portal.models.chat import LANGUAGES
-from portal.organiser.forms import CheckboxesField, WholeNumberField
+from portal.fields import CheckboxesField, WholeNumberField
 from portal.validators import PlainText
 
 LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "selko": _l("Plain-language Finnish"), "en": _l("English")}

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from portal.auth import identity
 from portal.choice.rules import EFFECTIVE_RULES, KINDS
+from portal.fields import (
+    MAX_WHOLE_NUMBER,
+    MAX_YEAR,
+    MIN_YEAR,
+    PHONE_PATTERN,
+    CheckboxesField,
+    TextDateField,
+    WholeNumberField,
+)
 from portal.inputs import only_ascii_digits, parse_int
 from portal.validators import PlainText
 
@@ -24,44 +31,7 @@ EFFECTIVE_LABELS = {
     "immediate": _l("At once, on the day of the choice"),
 }
 MAX_AGE = 120
-MAX_CAPACITY = 1_000_000
-MIN_YEAR, MAX_YEAR = 1900, 2999
-PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]*[0-9]$"  # ASCII digits, spaces, brackets and dashes, as people write numbers
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed as text (GOV.UK's advice over type=number). Text that is not a number leaves the
-    data empty, so the field's NumberRange says what to enter, once; the typed text is shown back as it was."""
-
-    widget = TextInput()
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
-        super().__init__(label, validators, **kwargs)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        # ASCII digits only: int() would read "٣" as 3 and the form would store what nobody typed as a number.
-        self.data = parse_int(valuelist[0], maximum=MAX_CAPACITY) if valuelist else None
-
-
-class TextDateField(DateField):
-    """A year-month-day date typed as text; like WholeNumberField, an unreadable date leaves the data empty for the
-    form's own message, and the typed text is shown back (a type=date box would drop it, and shows the browser's
-    own date format, not the year-month-day the hint asks for)."""
-
-    widget = TextInput()
-    data: date | None
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata([value.strip() for value in valuelist])
-        except ValueError:
-            self.data = None
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+MAX_CAPACITY = MAX_WHOLE_NUMBER
 
 
 def _one_of(values: tuple[str, ...]) -> AnyOf:

@@ -17,7 +17,7 @@ from portal import inputs
 from portal.flags.services import FORWARDED_TO_MAX
 from portal.flags.settings import DEFAULT_KEYWORDS, DEFAULT_TEMPLATES
 from portal.models.flags import STATUSES
-from portal.organiser.forms import WholeNumberField
+from portal.fields import WholeNumberField
 from portal.review.labels import PRIORITY_LABELS, STATUS_LABELS
 from portal.validators import PlainText
 
