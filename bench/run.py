@@ -99,6 +99,11 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
     "catalogue_import_locations": ("locations in the catalogue after the import", "", None),
     "catalogue_reimport_seconds": ("re-import of the same feed (nothing changes)", "s", None),
     "catalogue_reimport_peak_rss_mb": ("peak RSS of the re-importing process", "MB", None),
+    "catalogue_reimport_to_import": (
+        "catalogue_reimport_seconds / catalogue_import_seconds (unchanged records are not parsed again)",
+        "",
+        ("<=", 0.25),
+    ),
     "catalogue_import_seconds_postgresql": ("full import into a fresh PostgreSQL catalogue", "s", None),
     "catalogue_index_build_seconds": ("building the in-memory search index", "s", None),
     "catalogue_search_queries": ("searches timed", "", None),
@@ -427,6 +432,7 @@ def measure_imports(settings: Settings, feed: Path, sqlite_path: Path, run: Run)
         raise BenchError(f"re-importing the same feed wrote {again['locations_written']} locations")
     run.figures["catalogue_reimport_seconds"] = round(again["seconds"], 2)
     run.figures["catalogue_reimport_peak_rss_mb"] = round(again["peak_rss_mb"], 1)
+    run.figures["catalogue_reimport_to_import"] = round(again["seconds"] / first["seconds"], 3)
     log(f"re-import: {again['seconds']:.1f} s, peak RSS {again['peak_rss_mb']:.0f} MB")
     with postgresql_server(settings) as server_url:
         if server_url is None:
