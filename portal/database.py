@@ -33,6 +33,18 @@ def rollback_quietly() -> None:
         db.session.rollback()
 
 
+def _end_session_quietly(_error: BaseException | None) -> None:
+    """End the request's database session even when the database dropped its connection under it (a restart):
+    the rollback then fails too, and escaping the app context that error would turn the page already answered (a
+    503, or the view's own) into the WSGI server's bare 500. The pool has invalidated the connection by then."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        db.session.registry.clear()
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -76,6 +88,8 @@ def init_database(app: Flask) -> None:
     if uri.startswith("sqlite:///"):
         (REPO_ROOT / "instance").mkdir(exist_ok=True)
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_end_session_quietly)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

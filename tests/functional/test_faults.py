@@ -188,6 +188,26 @@ def test_while_the_database_is_down_every_page_says_so_and_the_app_recovers(faul
     assert client.post("/logout", data={"csrf_token": csrf_token}).status_code == 302
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a moved SQLite file cuts nothing open
+def test_a_connection_cut_during_a_request_still_gets_its_page_and_the_next_request_works(fault_app, database):
+    """A database restart drops connections in use: ending the request's transaction then fails too, and that must
+    not escape the app and reach the WSGI server, which would answer with its bare 500 instead of the page."""
+
+    @fault_app.get("/_cut-during-the-request")
+    def cut() -> str:
+        db.session.execute(select(1))  # a transaction is open on a connection from the pool
+        database.down(fault_app)  # the restart: that connection is cut under the request
+        return "answered"
+
+    client = fault_app.test_client()
+    response = client.get("/_cut-during-the-request")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "answered"
+
+    database.up()
+
+    assert client.get("/readyz").status_code == 200  # the cut connection was thrown away, not handed out again
+
+
 def test_without_a_session_a_page_that_needs_the_database_says_so_and_nothing_half_done_goes_out(fault_app, database):
     client = fault_app.test_client()
     title = in_language(fault_app, "fi", UNAVAILABLE_TITLE)
