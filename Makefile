@@ -83,8 +83,9 @@ test: bootstrap browser translations-check static ## Run the whole suite: unit, 
 	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 .PHONY: bench
-bench: $(BIN)/.installed ## Measure import, search and page throughput at national scale (docs/performance.md)
+bench: $(BIN)/.installed ## Measure at national scale (docs/performance.md), then the size-dependent steps at a tenth (docs/scaling.md)
 	$(BIN)/python -m bench.run
+	@if [ -z "$$BENCH_ONLY" ]; then $(BIN)/python -m bench.scaling; fi
 
 .PHONY: lock
 lock: ## Re-resolve the locked Python dependencies (requirements/dev.txt) from pyproject.toml

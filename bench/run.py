@@ -732,9 +732,13 @@ def measure_wallet_pages(work: Path, run: Run) -> None:
 # -- 7. the review console ---------------------------------------------------------------------------------------
 
 
-def _flags_child(database_url: str) -> dict:
+def _flags_child(database_url: str, *options: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.flags", database_url], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bench.flags", database_url, *options],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise BenchError(f"bench.flags failed:\n{done.stderr[-2000:]}")
