@@ -13,9 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from portal.compare.units import today_in_helsinki
+from portal.fields import PHONE_PATTERN, CheckboxesField, TextDateField
 from portal.flags.services import DESCRIPTION_MAX, INFO_MAX, FlagDraft
 from portal.models.flags import CATEGORIES, CONTACT_METHODS
-from portal.fields import PHONE_PATTERN, CheckboxesField, TextDateField
 from portal.validators import PlainText
 
 CATEGORY_LABELS = {

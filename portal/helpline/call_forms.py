@@ -15,12 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from portal.auth import identity
+from portal.fields import CheckboxesField
 from portal.flags.forms import CATEGORY_LABELS, PHONE_MAX, check_phone, lines_as_typed
 from portal.flags.services import DESCRIPTION_MAX, FlagDraft
 from portal.helpline.callers import REASON_MAX
 from portal.models.chat import LANGUAGES
 from portal.models.flags import CATEGORIES
-from portal.fields import CheckboxesField
 from portal.validators import PlainText
 
 NAME_MAX = 200

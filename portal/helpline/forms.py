@@ -19,8 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length, NumberRange, ValidationError
 
 from portal.chat.settings import ChatSettings, parse_pair
-from portal.models.chat import LANGUAGES
 from portal.fields import CheckboxesField, WholeNumberField
+from portal.models.chat import LANGUAGES
 from portal.validators import PlainText
 
 LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "selko": _l("Plain-language Finnish"), "en": _l("English")}

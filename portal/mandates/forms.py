@@ -15,9 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.auth import identity
+from portal.fields import MAX_YEAR, MIN_YEAR, CheckboxesField, TextDateField
 from portal.mandates.labels import SCOPE_LABELS
 from portal.models.mandates import SCOPES
-from portal.fields import MAX_YEAR, MIN_YEAR, CheckboxesField, TextDateField
 from portal.validators import PlainText
 
 DOCUMENT_MAX = 200  # the column's length (Mandate.document)

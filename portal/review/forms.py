@@ -14,10 +14,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import inputs
+from portal.fields import WholeNumberField
 from portal.flags.services import FORWARDED_TO_MAX
 from portal.flags.settings import DEFAULT_KEYWORDS, DEFAULT_TEMPLATES
 from portal.models.flags import STATUSES
-from portal.fields import WholeNumberField
 from portal.review.labels import PRIORITY_LABELS, STATUS_LABELS
 from portal.validators import PlainText
 
