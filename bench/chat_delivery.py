@@ -447,9 +447,10 @@ class CpuSample:
 
     @classmethod
     def now(cls) -> CpuSample:
-        from bench.choices import _busy_ticks, _process_ticks
+        from bench.choices import _process_ticks
+        from bench.cpu import busy_ticks
 
-        return cls(time.perf_counter(), _busy_ticks(), _process_ticks())
+        return cls(time.perf_counter(), busy_ticks(), _process_ticks())
 
     def shares_until(self, later: CpuSample, database_url: str) -> dict[str, float]:
         """CPUs busy on average in between: the whole machine, and of it the two app processes, this client (every

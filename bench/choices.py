@@ -46,6 +46,7 @@ from statistics import median
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bench.baseline_app import WRITE_TABLES_SQL
+from bench.cpu import busy_ticks
 from bench.load import HOST, BenchError, serve, warm_up
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -861,9 +862,9 @@ def cpu_between(start: float, end: float, database_url: str) -> dict[str, float]
     (when it listens on a Unix socket directory, as pgserver's does) and everything else."""
     socket_dir = parse_qs(urlsplit(database_url).query).get("host", [""])[0]
     time.sleep(max(0.0, start - time.time()))
-    first, first_processes, started = _busy_ticks(), _process_ticks(), time.time()
+    first, first_processes, started = busy_ticks(), _process_ticks(), time.time()
     time.sleep(max(0.0, end - time.time()))
-    busy, processes, seconds = _busy_ticks() - first, _process_ticks(), time.time() - started
+    busy, processes, seconds = busy_ticks() - first, _process_ticks(), time.time() - started
     if seconds <= 0:
         return {}
     postmasters = {pid for pid, (_, command, _) in processes.items() if socket_dir and socket_dir in command}
@@ -882,15 +883,6 @@ def cpu_between(start: float, end: float, database_url: str) -> dict[str, float]
     result = {"busy": busy / hertz, **{role: ticks / hertz for role, ticks in shares.items()}}
     result["other"] = max(0.0, result["busy"] - sum(result[role] for role in shares))
     return result
-
-
-def _busy_ticks() -> int:
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            ticks = [int(n) for n in stat.readline().split()[1:]]
-    except OSError:
-        return 0
-    return sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
 
 
 def _process_ticks() -> dict[int, tuple[int, str, int]]:

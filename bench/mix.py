@@ -46,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import busy_ticks, process_ticks
 from bench.load import HOST, BenchError, serve, warm_up
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -533,10 +534,10 @@ class Sampler:
         self.rss_mb.append(total / 1e6)
         for role, pids in (("stack", stack), ("locust", locust)):
             for pid in pids:
-                ticks = _ticks(pid)
+                ticks = process_ticks(pid)
                 if ticks:
                     self.ticks[role][pid] = ticks
-        self.machine.append(_machine_ticks())
+        self.machine.append(busy_ticks())
         self.times.append(time.time())
 
     def busy(self) -> dict[str, float]:
@@ -550,24 +551,6 @@ class Sampler:
             used = sum(value - self.first.get(role, {}).get(pid, 0) for pid, value in ticks.items())
             found[role] = round(used / hertz, 2)
         return found
-
-
-def _machine_ticks() -> int:
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            ticks = [int(n) for n in stat.readline().split()[1:]]
-    except OSError:
-        return 0
-    return sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
-
-
-def _ticks(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 # -- the faults -------------------------------------------------------------------------------------------------------
