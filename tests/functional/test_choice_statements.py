@@ -9,13 +9,11 @@ takes the capacity lock, counts the unit's residents and writes the take-effect 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.auth.services import CurrentUser
 from portal.choice import services
@@ -23,6 +21,7 @@ from portal.choice.rules import save_settings, set_capacities
 from portal.demo.ptv_feed import channel_id
 from portal.extensions import db
 from portal.models import Choice, Person
+from tests.statements import statements, within
 
 S_JARVENPAA = channel_id(2019, "s-jarvenpaa")
 S_HAARAJOKI = channel_id(2019, "s-haarajoki")
@@ -50,32 +49,9 @@ CHECK_PAGE_BUDGET = {"postgresql": 5, "sqlite": 5}
 CONFIRM_BUDGET = {"postgresql": 16, "sqlite": 21}
 
 
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends while the block runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def budget_of(app: Flask, budgets: dict[str, int]) -> int:
     with app.app_context():
         return budgets[db.engine.dialect.name]
-
-
-def within(seen: list[str], budget: int) -> str:
-    """The failure message: the count, the budget and every statement, shortened to what names it."""
-    lines = "\n".join(f"  {n:2}. {statement[:220]}" for n, statement in enumerate(seen, 1))
-    return f"{len(seen)} statements, budget {budget}:\n{lines}"
 
 
 @pytest.fixture

@@ -7,16 +7,13 @@ parsed records of the unit and the search index are then kept by the process, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from portal.compare.units import today_in_helsinki
 from portal.demo.listings import load_demo_listings
 from portal.demo.ptv_feed import channel_id
 from portal.extensions import db
+from tests.statements import statements, within
 
 S_JARVENPAA = channel_id(2019, "s-jarvenpaa")  # Aino's health and social care centre in the demo
 
@@ -40,22 +37,6 @@ BUDGETS = {
 }
 
 
-@contextmanager
-def counted(app) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def listen(_connection, _cursor, statement, *_args) -> None:
-        statements.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-
-
 @pytest.fixture
 def aino(catalogue, client_request, login_as):
     # As deployed: the catalogue version and the full units read at most every 2 s per process (the test config
@@ -75,10 +56,9 @@ def test_a_logged_in_page_stays_within_its_statements(aino, catalogue, path: str
     first = client.get(path)
     assert first.status_code == 200, first.data[:300]
     assert b'action="/logout"' in first.data  # served to the logged-in resident, not to a visitor
-    with counted(catalogue) as statements:
+    with statements(catalogue) as seen:
         response = client.get(path)
     assert response.status_code == 200
-    listed = "\n".join(statements)
-    assert len(statements) <= BUDGETS[path], f"{len(statements)} statements for {path}:\n{listed}"
-    writes = [s for s in statements if s.split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert len(seen) <= BUDGETS[path], f"{path}: {within(seen, BUDGETS[path])}"
+    writes = [s for s in seen if s.split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
     assert not writes, f"a page view wrote:\n{writes}"
