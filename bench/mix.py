@@ -589,13 +589,32 @@ class FaultLog:
     database_up_at: float = 0.0
     import_exit: int | None = None
     import_seconds: tuple[float, float] = (0.0, 0.0)
+    import_cut: bool = False  # the restart came while the import's transaction had written vouchers
+
+
+def writing_import(database_url: str, importing: subprocess.Popen, timeout: float) -> bool:
+    """Wait until the wallet import's transaction has written vouchers and not yet committed, so that the restart
+    cuts it in the middle (the import reads and checks its whole file first, which takes longer than the writes)."""
+    import psycopg
+
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND state <> 'idle' "
+        "AND query ILIKE '%voucher%' AND pid <> pg_backend_pid()"
+    )
+    deadline = time.time() + timeout
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        while time.time() < deadline and importing.poll() is None:
+            if conn.execute(query).fetchone()[0]:  # type: ignore[index]
+                return True
+            time.sleep(0.005)
+    return False
 
 
 def inflict_faults(
     start: float, settings: MixSettings, stack: Stack, database: Database, export: Path, work: Path, faults: FaultLog
 ) -> None:
-    """At its moments after `start`: SIGKILL a gunicorn worker; start a wallet import and, half a second later,
-    restart PostgreSQL under it."""
+    """At its moments after `start`: SIGKILL a gunicorn worker; start a wallet import and, as soon as its
+    transaction has written vouchers, restart PostgreSQL under it."""
     time.sleep(max(0.0, start + settings.kill_worker_at - time.time()))
     worker = stack.gunicorn_worker()
     os.kill(worker, signal.SIGKILL)
@@ -603,7 +622,7 @@ def inflict_faults(
     time.sleep(max(0.0, start + settings.restart_database_at - 0.5 - time.time()))
     began = time.time()
     importing = wallet_import(database.url, export, work / "fault-import.log")
-    time.sleep(0.5)
+    faults.import_cut = writing_import(database.url, importing, timeout=30.0)
     faults.restart_started_at = time.time()
     database.restart()
     faults.database_up_at = time.time()
@@ -898,8 +917,10 @@ def measure_faults(
         faults.restart_started_at - faults.import_seconds[0],
         faults.import_seconds[1] - faults.import_seconds[0],
     )
+    cut = "in the middle of its writes" if faults.import_cut else "without catching it writing"
     notes["mix_fault_import"] = (
-        f"a wallet import of {vouchers} vouchers started {lead:.1f} s before the restart exited {faults.import_exit} "
+        f"a wallet import of {vouchers} vouchers started {lead:.1f} s before the restart ({cut}) exited "
+        f"{faults.import_exit} "
         f"after {took:.1f} s, leaving {after_cut} of its vouchers; run again after recovery: exit {again_exit}, "
         f"{after_rerun} vouchers"
     )
@@ -910,6 +931,7 @@ def measure_faults(
         "mix_fault_errors": len(failed),
         "mix_fault_recovery_seconds": round(recovery, 1),
         "mix_fault_half_applied": half,
+        "mix_fault_import_cut": int(faults.import_cut),
     }
 
 
@@ -941,8 +963,10 @@ DOC_SECTION = """\
 
    **Faults under load.** Then {fault_seconds} s more with the same users: at {kill_at} s one gunicorn worker is
    killed with SIGKILL (gunicorn starts another); at {restart_at} s PostgreSQL is restarted (`pg_ctl restart -m
-   fast`: every connection cut), half a second after a wallet import (`flask --app portal wallet import`, new
-   vouchers for {holders} residents) started. `mix_fault_errors` counts the requests that failed in that window,
+   fast`: every connection cut) while a wallet import (`flask --app portal wallet import`, new vouchers for
+   {holders} residents) is in the middle of its transaction: the import is started half a second before, and the
+   restart waits until `pg_stat_activity` shows its transaction holding written, uncommitted vouchers
+   (`mix_fault_import_cut` is 1 when it did, 0 when the import finished or 30 s passed first). `mix_fault_errors` counts the requests that failed in that window,
    `mix_fault_recovery_seconds` the time from PostgreSQL accepting connections again to the end of the last failed
    request. Afterwards, in the database: every choice, flag and chat message the server acknowledged in either
    window (a 303 to the receipt, to the flag's page, to the chat) must be there (`mix_fault_lost`); every choice a

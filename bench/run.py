@@ -267,6 +267,11 @@ FIGURES: dict[str, tuple[str, str, tuple[str, float] | None]] = {
         "",
         ("<=", 0),
     ),
+    "mix_fault_import_cut": (
+        "1: PostgreSQL was restarted while the wallet import's transaction had written and not committed",
+        "",
+        (">=", 1),
+    ),
     "bench_run_seconds": ("the whole run (and the feed's generation, when it was not cached)", "s", None),
 }
 OPTIONAL_FIGURES = {
@@ -981,6 +986,7 @@ more than between runs.
 | `mix_error_rate`, `mix_lost` | 0 |
 | `mix_fault_lost`, `mix_fault_half_applied` | 0 |
 | `mix_fault_recovery_seconds` | ≤ 10 s |
+| `mix_fault_import_cut` | 1 (the restart cut the import's transaction) |
 
 ## Latest run
 
