@@ -968,11 +968,11 @@ DOC_SECTION = """\
    restart waits until `pg_stat_activity` shows its transaction holding written, uncommitted vouchers
    (`mix_fault_import_cut` is 1 when it did, 0 when the import finished or 30 s passed first).
    `mix_fault_errors` counts the requests that failed in that window, `mix_fault_recovery_seconds` the time from
-   PostgreSQL accepting connections again to the end of the last failed request. Afterwards, in the database: every choice, flag and chat message the server acknowledged in either
-   window (a 303 to the receipt, to the flag's page, to the chat) must be there (`mix_fault_lost`); every choice a
-   resident made must have its outbox messages and its access-log event, which `confirm_choice` writes in the
-   same transaction, and the wallet import must have left all its vouchers or none, and all of them once run again
-   (`mix_fault_half_applied`).
+   PostgreSQL accepting connections again to the end of the last failed request. Afterwards, in the database:
+   every choice, flag and chat message the server acknowledged in either window (a 303 to the receipt, to the
+   flag's page, to the chat) must be there (`mix_fault_lost`); every choice a resident made must have its outbox
+   messages and its access-log event, which `confirm_choice` writes in the same transaction, and the wallet import
+   must have left all its vouchers or none, and all of them once run again (`mix_fault_half_applied`).
 """
 
 
