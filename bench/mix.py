@@ -46,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.choices import percentile
 from bench.cpu import busy_ticks, process_ticks
 from bench.load import HOST, BenchError, serve, warm_up
 
@@ -694,16 +695,6 @@ def lost_and_half_applied(acks: list[dict], since: datetime) -> dict[str, int]:
 
 
 # -- the figures ---------------------------------------------------------------------------------------------------
-
-
-def percentile(samples: list[float], q: float) -> float:
-    if not samples:
-        return 0.0
-    ordered = sorted(samples)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 GROUPS = ("compare", "login", "dashboard", "wallet", "switch", "flag", "chat")
